@@ -1,0 +1,46 @@
+"""The `agentkeys` command (SPEC §3).
+
+Each command group lives in its own module with a `register(subparsers)` function; heavy
+imports (textual, fastapi, httpx) happen inside handlers so `agentkeys --help` and the
+TUI's first paint do not pay for what they do not use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tui_app import __version__
+
+# Exit codes (SPEC §3), mirroring gh.
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2  # usage error or cancelled
+EXIT_AUTH = 4  # not logged in / token rejected
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tui_app.cli import admin, auth, keys, server, tui
+
+    parser = argparse.ArgumentParser(
+        prog="agentkeys",
+        description="Manage the API keys you give to AI agents.",
+    )
+    parser.add_argument("--version", action="version", version=f"agentkeys {__version__}")
+    tui.add_connection_options(parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (tui, server, auth, keys, admin):
+        module.register(subparsers)
+    parser.set_defaults(handler=tui.run_tui)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.handler(args)
+    except KeyboardInterrupt:
+        code = EXIT_USAGE
+    sys.exit(code or EXIT_OK)

@@ -1,0 +1,1 @@
+"""HTTP client for the agentkeys API, config and credentials. Never imports textual."""

@@ -1,0 +1,301 @@
+"""ApiClient: every endpoint of SPEC §2 as an async method over httpx.
+
+The TUI calls it from async workers; the CLI through asyncio.run. Errors become ApiError
+(the server's envelope) or ServerUnreachable (no answer); the token is only ever in the
+Authorization header, never in a message.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from tui_app import __version__
+from tui_app.client.errors import ApiError, ServerUnreachable
+from tui_app.domain.clock import to_rfc3339
+from tui_app.domain.models import (
+    AgentKey,
+    AuditEvent,
+    BulkResult,
+    CreatedKey,
+    Me,
+    Page,
+    User,
+)
+
+_UNSET: Any = object()
+
+
+def _statuses(status: str | Iterable[str] | None) -> str | None:
+    if status is None or isinstance(status, str):
+        return status
+    return ",".join(status)
+
+
+class ApiClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        source: str = "tui",
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        headers = {"User-Agent": f"agentkeys/{__version__}", "X-Agentkeys-Source": source}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url, headers=headers, timeout=timeout, transport=transport
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> ApiClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- plumbing ---------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        for name, value in clean_params.items():
+            if isinstance(value, bool):
+                clean_params[name] = "true" if value else "false"
+        try:
+            response = await self._http.request(
+                method, path, params=clean_params, json=json, headers=headers
+            )
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(self.base_url, type(exc).__name__) from None
+        if response.status_code >= 400:
+            raise self._error(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    @staticmethod
+    def _error(response: httpx.Response) -> ApiError:
+        retry_after = response.headers.get("Retry-After")
+        try:
+            envelope = response.json()["error"]
+            code, message, details = envelope["code"], envelope["message"], envelope.get("details")
+        except (ValueError, KeyError, TypeError):
+            code, message, details = "HTTP_ERROR", f"The server answered {response.status_code}.", None
+        return ApiError(
+            response.status_code, code, message, details,
+            float(retry_after) if retry_after and retry_after.isdigit() else None,
+        )
+
+    @staticmethod
+    def _key_page(data: dict[str, Any]) -> Page[AgentKey]:
+        return Page(
+            items=tuple(AgentKey.from_json(item) for item in data["items"]),
+            next_cursor=data.get("next_cursor"),
+            totals=data.get("totals"),
+        )
+
+    # -- identity ---------------------------------------------------------------
+
+    async def health(self) -> bool:
+        await self._request("GET", "/healthz")
+        return True
+
+    async def me(self) -> Me:
+        return Me.from_json(await self._request("GET", "/v1/me"))
+
+    # -- own keys ---------------------------------------------------------------
+
+    async def list_keys(
+        self,
+        status: str | Iterable[str] | None = "all",
+        *,
+        q: str | None = None,
+        sort: str | None = None,
+        order: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[AgentKey]:
+        params = {"status": _statuses(status), "q": q or None, "sort": sort, "order": order,
+                  "limit": limit, "cursor": cursor}
+        return self._key_page(await self._request("GET", "/v1/keys", params=params))
+
+    async def list_all_keys(self, status: str | Iterable[str] | None = "all", **filters: Any) -> list[AgentKey]:
+        """Every page of the caller's own keys (a person's keys are few)."""
+        keys: list[AgentKey] = []
+        cursor = None
+        while True:
+            page = await self.list_keys(status, cursor=cursor, limit=500, **filters)
+            keys.extend(page.items)
+            cursor = page.next_cursor
+            if not cursor:
+                return keys
+
+    async def create_key(
+        self,
+        *,
+        name: str,
+        description: str = "",
+        expires_at: datetime | None,
+        scope: str = "read",
+        allowed_tools: Iterable[str] = (),
+        blocked_tools: Iterable[str] = (),
+        rate_limit_rpm: int | None = None,
+        accept_terms: bool = False,
+        idempotency_key: str | None = None,
+    ) -> CreatedKey:
+        """Create a key. Pass the same idempotency_key to retry a lost response safely."""
+        body = {
+            "name": name,
+            "description": description,
+            "expires_at": to_rfc3339(expires_at),
+            "scope": scope,
+            "allowed_tools": list(allowed_tools),
+            "blocked_tools": list(blocked_tools),
+            "rate_limit_rpm": rate_limit_rpm,
+            "accept_terms": accept_terms,
+        }
+        headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
+        data = await self._request("POST", "/v1/keys", json=body, headers=headers)
+        return CreatedKey(key=AgentKey.from_json(data["key"]), secret=data["secret"])
+
+    async def get_key(self, key_id: str) -> AgentKey:
+        return AgentKey.from_json(await self._request("GET", f"/v1/keys/{key_id}"))
+
+    async def update_key(
+        self,
+        key_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        expires_at: datetime | None = _UNSET,
+        if_match: int | None = None,
+    ) -> AgentKey:
+        """Edit name, description and expiry. expires_at=None means "never" (if allowed)."""
+        body: dict[str, Any] = {}
+        if name is not None:
+            body["name"] = name
+        if description is not None:
+            body["description"] = description
+        if expires_at is not _UNSET:
+            body["expires_at"] = to_rfc3339(expires_at)
+        headers = {"If-Match": str(if_match)} if if_match is not None else None
+        data = await self._request("PATCH", f"/v1/keys/{key_id}", json=body, headers=headers)
+        return AgentKey.from_json(data)
+
+    async def revoke_key(self, key_id: str) -> AgentKey:
+        return AgentKey.from_json(await self._request("POST", f"/v1/keys/{key_id}/revoke"))
+
+    async def disable_key(self, key_id: str) -> AgentKey:
+        return AgentKey.from_json(await self._request("POST", f"/v1/keys/{key_id}/disable"))
+
+    async def enable_key(self, key_id: str) -> AgentKey:
+        return AgentKey.from_json(await self._request("POST", f"/v1/keys/{key_id}/enable"))
+
+    async def delete_key(self, key_id: str) -> dict[str, Any]:
+        """Returns {"id", "deleted": True, "used_in_last_24h": bool, "last_used_at"}."""
+        result: dict[str, Any] = await self._request("DELETE", f"/v1/keys/{key_id}")
+        return result
+
+    # -- admin ------------------------------------------------------------------
+
+    async def admin_list_keys(
+        self,
+        *,
+        status: str | Iterable[str] | None = None,
+        owner: str | None = None,
+        team: str | None = None,
+        q: str | None = None,
+        stale_days: int | None = None,
+        never_used: bool | None = None,
+        expiring_within_days: int | None = None,
+        sort: str | None = None,
+        order: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        include_totals: bool = False,
+    ) -> Page[AgentKey]:
+        params = {
+            "status": _statuses(status), "owner": owner, "team": team, "q": q or None,
+            "stale_days": stale_days, "never_used": never_used,
+            "expiring_within_days": expiring_within_days, "sort": sort, "order": order,
+            "limit": limit, "cursor": cursor, "include_totals": include_totals or None,
+        }
+        return self._key_page(await self._request("GET", "/v1/admin/keys", params=params))
+
+    async def bulk(
+        self, action: str, ids: Iterable[str], *, days: int | None = None
+    ) -> list[BulkResult]:
+        body: dict[str, Any] = {"action": action, "ids": list(ids)}
+        if days is not None:
+            body["days"] = days
+        data = await self._request("POST", "/v1/admin/keys/bulk", json=body)
+        return [BulkResult.from_json(item) for item in data["results"]]
+
+    # -- audit ------------------------------------------------------------------
+
+    async def audit(
+        self,
+        *,
+        key_id: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[AuditEvent]:
+        params = {"key_id": key_id, "actor": actor, "action": action, "limit": limit,
+                  "cursor": cursor}
+        data = await self._request("GET", "/v1/audit", params=params)
+        return Page(
+            items=tuple(AuditEvent.from_json(item) for item in data["items"]),
+            next_cursor=data.get("next_cursor"),
+        )
+
+    # -- users ------------------------------------------------------------------
+
+    async def list_users(self, *, cursor: str | None = None, limit: int | None = None) -> Page[User]:
+        data = await self._request("GET", "/v1/users", params={"cursor": cursor, "limit": limit})
+        return Page(items=tuple(User.from_json(u) for u in data["items"]),
+                    next_cursor=data.get("next_cursor"))
+
+    async def create_user(
+        self, *, email: str, name: str, role: str, teams: Iterable[str] = ()
+    ) -> tuple[User, str]:
+        """Returns the user and their first login token (shown once)."""
+        data = await self._request(
+            "POST", "/v1/users",
+            json={"email": email, "name": name, "role": role, "teams": list(teams)},
+        )
+        return User.from_json(data["user"]), data["token"]
+
+    async def deactivate_user(self, user_id: str) -> User:
+        return User.from_json(await self._request("POST", f"/v1/users/{user_id}/deactivate"))
+
+    # -- agents -----------------------------------------------------------------
+
+    async def verify(
+        self, key: str, *, tool: str | None = None, access: str | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"key": key}
+        if tool is not None:
+            body["tool"] = tool
+        if access is not None:
+            body["access"] = access
+        result: dict[str, Any] = await self._request("POST", "/v1/verify", json=body)
+        return result

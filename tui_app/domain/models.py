@@ -1,0 +1,201 @@
+"""The records the API returns, as the client and the UI see them.
+
+The JSON shapes are the HTTP contract (SPEC §2); the server's pydantic schemas produce
+exactly these fields. Parsing is tolerant of extra fields so older clients keep working.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from tui_app.domain.clock import parse_rfc3339
+from tui_app.domain.roles import Role
+from tui_app.domain.status import KeyStatus
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    id: str
+    name: str
+    email: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> UserRef | None:
+        if not data:
+            return None
+        return cls(id=data["id"], name=data.get("name", ""), email=data.get("email", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class AgentKey:
+    id: str
+    name: str
+    description: str
+    owner: UserRef
+    created_by: UserRef | None
+    created_at: datetime
+    expires_at: datetime | None
+    scope: str
+    allowed_tools: tuple[str, ...]
+    blocked_tools: tuple[str, ...]
+    rate_limit_rpm: int | None
+    hint: str
+    last_used_at: datetime | None
+    last_used_tool: str | None
+    revoked_at: datetime | None
+    revoked_by: UserRef | None
+    disabled_at: datetime | None
+    disabled_by: UserRef | None
+    status: KeyStatus
+    status_reason: str | None
+    version: int
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AgentKey:
+        owner = UserRef.from_json(data["owner"])
+        assert owner is not None
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            description=data.get("description") or "",
+            owner=owner,
+            created_by=UserRef.from_json(data.get("created_by")),
+            created_at=parse_rfc3339(data["created_at"]),  # type: ignore[arg-type]
+            expires_at=parse_rfc3339(data.get("expires_at")),
+            scope=data["scope"],
+            allowed_tools=tuple(data.get("allowed_tools") or ()),
+            blocked_tools=tuple(data.get("blocked_tools") or ()),
+            rate_limit_rpm=data.get("rate_limit_rpm"),
+            hint=data["hint"],
+            last_used_at=parse_rfc3339(data.get("last_used_at")),
+            last_used_tool=data.get("last_used_tool"),
+            revoked_at=parse_rfc3339(data.get("revoked_at")),
+            revoked_by=UserRef.from_json(data.get("revoked_by")),
+            disabled_at=parse_rfc3339(data.get("disabled_at")),
+            disabled_by=UserRef.from_json(data.get("disabled_by")),
+            status=KeyStatus(data["status"]),
+            status_reason=data.get("status_reason"),
+            version=data["version"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    max_lifetime_days: int
+    require_terms: bool
+    key_env: str
+
+    @property
+    def allows_no_expiry(self) -> bool:
+        return self.max_lifetime_days == 0
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Policy:
+        return cls(
+            max_lifetime_days=data["max_lifetime_days"],
+            require_terms=data.get("require_terms", False),
+            key_env=data.get("key_env", "live"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    email: str
+    name: str
+    role: Role
+    teams: tuple[str, ...]
+    active: bool
+    created_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> User:
+        return cls(
+            id=data["id"],
+            email=data["email"],
+            name=data["name"],
+            role=Role(data["role"]),
+            teams=tuple(data.get("teams") or ()),
+            active=data.get("active", True),
+            created_at=parse_rfc3339(data.get("created_at")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Me:
+    user: User
+    policy: Policy
+    server_version: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Me:
+        return cls(
+            user=User.from_json(data["user"]),
+            policy=Policy.from_json(data["policy"]),
+            server_version=data.get("server", {}).get("version", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    id: str
+    at: datetime
+    actor: UserRef | None
+    action: str
+    key_id: str | None
+    key_name: str | None
+    source: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AuditEvent:
+        return cls(
+            id=data["id"],
+            at=parse_rfc3339(data["at"]),  # type: ignore[arg-type]
+            actor=UserRef.from_json(data.get("actor")),
+            action=data["action"],
+            key_id=data.get("key_id"),
+            key_name=data.get("key_name"),
+            source=data.get("source", "api"),
+            details=data.get("details") or {},
+        )
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    next_cursor: str | None
+    totals: dict[str, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedKey:
+    key: AgentKey
+    secret: str
+
+    def __repr__(self) -> str:  # never let a secret reach a log through repr()
+        return f"CreatedKey(key={self.key.id!r}, secret='…')"
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    id: str
+    ok: bool
+    code: str | None
+    message: str | None
+    key: AgentKey | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BulkResult:
+        return cls(
+            id=data["id"],
+            ok=data["ok"],
+            code=data.get("code"),
+            message=data.get("message"),
+            key=AgentKey.from_json(data["key"]) if data.get("key") else None,
+        )

@@ -1,0 +1,144 @@
+"""Field rules shared by the server, the CLI and the TUI's forms.
+
+Each function returns the cleaned value or raises FieldError with a message a person
+understands; the server turns FieldErrors into VALIDATION_FAILED details per field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+
+from tui_app.domain.sanitize import has_unsafe
+
+NAME_MAX = 255
+DESCRIPTION_MAX = 1000
+TOOL_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+TOOLS_MAX = 100
+RPM_MIN, RPM_MAX = 1, 100_000
+
+
+class Scope(StrEnum):
+    READ = "read"
+    READ_WRITE = "read_write"
+
+
+class FieldError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def validate_name(value: object) -> str:
+    if not isinstance(value, str):
+        raise FieldError("name", "Name must be text.")
+    name = value.strip()
+    if not name:
+        raise FieldError("name", "Give the key a name, so you can tell it apart later.")
+    if len(name) > NAME_MAX:
+        raise FieldError("name", f"Name is {len(name)} characters; the limit is {NAME_MAX}.")
+    if has_unsafe(name):
+        raise FieldError(
+            "name", "Name has control, bidi or zero-width characters; remove them."
+        )
+    return name
+
+
+def validate_description(value: object) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise FieldError("description", "Description must be text.")
+    description = value.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise FieldError(
+            "description",
+            f"Description is {len(description)} characters; the limit is {DESCRIPTION_MAX}.",
+        )
+    # Line breaks and tabs are fine in a description; other control characters are not.
+    if has_unsafe(description.replace("\n", "").replace("\t", "")):
+        raise FieldError(
+            "description", "Description has control, bidi or zero-width characters."
+        )
+    return description
+
+
+def validate_scope(value: object) -> Scope:
+    try:
+        return Scope(str(value))
+    except ValueError:
+        raise FieldError("scope", "Scope must be read or read_write.") from None
+
+
+def validate_tools(field: str, value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[,\s]+", value) if part]
+    if not isinstance(value, list | tuple):
+        raise FieldError(field, "Tools must be a list of tool names.")
+    tools: list[str] = []
+    for tool in value:
+        if not isinstance(tool, str) or not TOOL_PATTERN.match(tool):
+            shown = tool if isinstance(tool, str) and not has_unsafe(tool) else "?"
+            raise FieldError(
+                field,
+                f"'{shown[:70]}' is not a tool name: use 1–64 letters, digits, _ . or -.",
+            )
+        if tool not in tools:
+            tools.append(tool)
+    if len(tools) > TOOLS_MAX:
+        raise FieldError(field, f"At most {TOOLS_MAX} tools; this list has {len(tools)}.")
+    return tools
+
+
+def validate_rate_limit(value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        if not value.strip().isdigit():
+            raise FieldError("rate_limit_rpm", "Requests per minute must be a whole number.")
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FieldError("rate_limit_rpm", "Requests per minute must be a whole number.")
+    if not RPM_MIN <= value <= RPM_MAX:
+        raise FieldError(
+            "rate_limit_rpm",
+            f"Requests per minute must be between {RPM_MIN} and {RPM_MAX:,}, or empty for none.",
+        )
+    return value
+
+
+def validate_tool_lists(allowed: Iterable[str], blocked: Iterable[str]) -> None:
+    both = set(allowed) & set(blocked)
+    if both:
+        raise FieldError(
+            "blocked_tools",
+            f"{', '.join(sorted(both))} cannot be both allowed and blocked.",
+        )
+
+
+def validate_expiry(
+    expires_at: datetime | None, *, now: datetime, max_lifetime_days: int
+) -> datetime | None:
+    from tui_app.domain.expiry import latest_allowed_expiry
+
+    if expires_at is None:
+        if max_lifetime_days > 0:
+            raise FieldError(
+                "expires_at",
+                f"Keys must expire: this server allows at most {max_lifetime_days} days.",
+            )
+        return None
+    if expires_at <= now:
+        raise FieldError("expires_at", "The expiry date is in the past; pick a future date.")
+    latest = latest_allowed_expiry(now, max_lifetime_days)
+    if latest is not None and expires_at > latest:
+        raise FieldError(
+            "expires_at",
+            f"This server allows keys to live at most {max_lifetime_days} days.",
+        )
+    return expires_at
