@@ -1,9 +1,301 @@
-"""`agentkeys server …` commands. (Being written: see the issue that owns this module.)"""
+"""`agentkeys serve` and `agentkeys server add-user|seed` (SPEC §3).
+
+The database URL comes from --database, else AGENTKEYS_DATABASE_URL, else the SQLite file
+in the data directory; the pepper from AGENTKEYS_PEPPER or a 0600 file in the config
+directory (tui_app.server.settings). Heavy imports (uvicorn, fastapi, sqlalchemy) happen in
+the handlers so `agentkeys --help` stays fast.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import re
+import sys
+from typing import Any
+
+# Anything shaped like one of our tokens (ak_, akp_, aks_). Routes never take a token in
+# the path, but a client may put one in a query string (e.g. searching for a pasted key);
+# the access log must not keep it.
+_TOKEN_RE = re.compile(r"aks?p?_(?:live|test)_[0-9A-Za-z]{20,}")
+_REDACTED = "[token redacted]"
+
+
+def redact(text: str) -> str:
+    return _TOKEN_RE.sub(_REDACTED, text)
+
+
+class RedactTokens(logging.Filter):
+    """A logging filter that replaces token-shaped text in a record's message and args."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {
+                k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
+            }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's own log config with the token filter on every handler."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact_tokens": {"()": "tui_app.cli.server.RedactTokens"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact_tokens"]
+    return config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    pass
+    serve = subparsers.add_parser(
+        "serve", help="run the key-management server",
+        description="Run the key-management backend (HTTP API under /v1, OpenAPI at "
+        "/openapi.json). Schema migrations are applied on start.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    serve.add_argument("--port", type=_port, default=8765, help="port (default: %(default)s)")
+    _database_option(serve)
+    serve.add_argument(
+        "--workers", type=_positive, default=1,
+        help="worker processes (default: 1); with PostgreSQL, rate limits hold across them",
+    )
+    serve.set_defaults(handler=run_serve)
+
+    server = subparsers.add_parser("server", help="administer a server's database")
+    commands = server.add_subparsers(dest="server_command", metavar="COMMAND", required=True)
+
+    add_user = commands.add_parser(
+        "add-user", help="create a user and print a login token once",
+        description="Create a user. The login token is printed once, on stdout; store it now.",
+    )
+    add_user.add_argument("--email", required=True)
+    add_user.add_argument("--name", required=True)
+    add_user.add_argument(
+        "--role", required=True, choices=("member", "manager", "admin", "service")
+    )
+    add_user.add_argument(
+        "--team", action="append", default=[], metavar="T",
+        help="a team the user belongs to (repeat for several)",
+    )
+    _database_option(add_user)
+    add_user.set_defaults(handler=run_add_user)
+
+    seed = commands.add_parser(
+        "seed", help="fill a database with realistic data",
+        description="Fill a database with realistic data for demos and benchmarks: teams, "
+        "users of every role, keys in every status, usage spread over a year. Bulk rows "
+        "have unusable secrets (random digests).",
+    )
+    seed.add_argument("--keys", type=_non_negative, required=True, help="number of keys")
+    seed.add_argument("--users", type=_positive, default=None, help="number of users")
+    _database_option(seed)
+    seed.set_defaults(handler=run_seed)
+
+
+def _database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database", metavar="URL", default=None,
+        help="sqlite:///path or postgresql://user@host:port/db (default: "
+        "$AGENTKEYS_DATABASE_URL, else agentkeys.db in the data directory)",
+    )
+
+
+def _port(text: str) -> int:
+    value = _int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be between 0 and 65535")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _settings(database: str | None) -> Any:
+    from tui_app.server.settings import Settings
+
+    return Settings.from_env(database_url=database)
+
+
+def _fail(message: str) -> int:
+    print(f"agentkeys: {message}", file=sys.stderr)
+    return 1
+
+
+# -- serve ---------------------------------------------------------------------------
+
+
+def app_from_env() -> Any:
+    """The app factory uvicorn's worker processes call (`--workers N`): settings come
+    from the environment the parent prepared (database URL; pepper as set up there)."""
+    from tui_app.server.app import create_app
+
+    settings = _settings(None)
+    # The parent already migrated; N workers racing to migrate would only add noise.
+    settings.migrate_on_start = False
+    return create_app(settings)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from tui_app.server.settings import PepperFileError
+
+    try:
+        settings = _settings(args.database)
+    except (PepperFileError, ValueError, OSError) as exc:
+        return _fail(str(exc))
+    _migrate(settings)
+    print(
+        f"agentkeys: serving {_safe_url(settings.database_url)} on "
+        f"http://{args.host}:{args.port} ({args.workers} worker(s))",
+        file=sys.stderr,
+    )
+    common: dict[str, Any] = {
+        "host": args.host, "port": args.port, "log_config": uvicorn_log_config(),
+        # No "Server: uvicorn" banner; a gateway's answers should not advertise the stack.
+        "server_header": False,
+    }
+    if args.workers > 1:
+        # Workers are separate processes that import the factory; they read the settings
+        # from the environment, so hand them exactly what this process resolved.
+        os.environ["AGENTKEYS_DATABASE_URL"] = settings.database_url
+        if "AGENTKEYS_PEPPER" not in os.environ and "AGENTKEYS_PEPPER_FILE" not in os.environ:
+            from tui_app import paths
+
+            os.environ["AGENTKEYS_PEPPER_FILE"] = str(paths.config_dir() / "pepper")
+        uvicorn.run(
+            "tui_app.cli.server:app_from_env", factory=True, workers=args.workers, **common
+        )
+        return 0
+    from tui_app.server.app import create_app
+
+    settings.migrate_on_start = False  # done above, before binding the port
+    uvicorn.run(create_app(settings), **common)
+    return 0
+
+
+def _migrate(settings: Any) -> None:
+    from tui_app.server import db, migrations
+
+    engine = db.create_engine(settings.database_url)
+    try:
+        migrations.migrate(engine)
+    finally:
+        engine.dispose()
+
+
+def _safe_url(url: str) -> str:
+    from tui_app.server.settings import _redact_url
+
+    return _redact_url(url)
+
+
+# -- server add-user / seed ----------------------------------------------------------
+
+
+def _check_user(email: str, name: str, teams: list[str]) -> str | None:
+    """A message for bad input, or None. Control characters are refused everywhere."""
+    if not re.fullmatch(r"[^@\s]{1,200}@[^@\s]{1,200}", email) or len(email) > 320:
+        return f"not an email address: {email!r}"
+    for label, value in [("name", name)] + [("team", t) for t in teams]:
+        if not value.strip() or len(value) > 255:
+            return f"the {label} must be 1 to 255 characters"
+        if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in value):
+            return f"the {label} must not contain control characters"
+    return None
+
+
+def run_add_user(args: argparse.Namespace) -> int:
+    from tui_app.server import db, migrations, users_store
+    from tui_app.server.settings import PepperFileError
+
+    try:
+        settings = _settings(args.database)
+    except (PepperFileError, ValueError, OSError) as exc:
+        return _fail(str(exc))
+    email, name = args.email.strip().lower(), args.name.strip()
+    problem = _check_user(email, name, args.team)
+    if problem:
+        print(f"agentkeys: {problem}", file=sys.stderr)
+        return 2
+    engine = db.create_engine(settings.database_url)
+    try:
+        migrations.migrate(engine)
+        with db.write_tx(engine) as conn:
+            if users_store.find_user(conn, email) is not None:
+                return _fail(f"a user with the email {email} already exists")
+            now = settings.clock()
+            user_id = users_store.create_user(
+                conn, email=email, name=name, role=args.role, teams=args.team, now=now
+            )
+            token = users_store.issue_login_token(
+                conn, settings.pepper_bytes, user_id, now, env=settings.key_env
+            )
+    finally:
+        engine.dispose()
+    print(
+        f"Created {args.role} {email} ({user_id}). Their login token follows on stdout; "
+        "it is shown only this once — give it to them now (agentkeys login --with-token).",
+        file=sys.stderr,
+    )
+    print(token)
+    return 0
+
+
+def run_seed(args: argparse.Namespace) -> int:
+    import time
+
+    from tui_app.server import db, migrations
+    from tui_app.server.seed import seed_bulk
+    from tui_app.server.settings import PepperFileError
+
+    try:
+        settings = _settings(args.database)
+    except (PepperFileError, ValueError, OSError) as exc:
+        return _fail(str(exc))
+    engine = db.create_engine(settings.database_url)
+    started = time.perf_counter()
+    try:
+        migrations.migrate(engine)
+        users = args.users if args.users is not None else max(10, min(args.keys // 20, 50_000))
+        counts = seed_bulk(engine, keys=args.keys, users=users, progress=_progress)
+    finally:
+        engine.dispose()
+    took = time.perf_counter() - started
+    summary = ", ".join(f"{n:,} {what}" for what, n in counts.items())
+    print(f"Seeded {summary} into {_safe_url(settings.database_url)} in {took:.1f} s.",
+          file=sys.stderr)
+    return 0
+
+
+def _progress(message: str) -> None:
+    print(f"  {message}", file=sys.stderr, flush=True)

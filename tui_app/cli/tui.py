@@ -1,8 +1,14 @@
-"""`agentkeys` (the TUI) and `agentkeys demo`."""
+"""`agentkeys` (the TUI) and `agentkeys demo`.
+
+Only argparse and the light parts of the UI are imported before the first paint; the
+server, keyring and httpx are imported by the app's background worker (issue 3).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -12,8 +18,41 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    pass
+    demo = subparsers.add_parser(
+        "demo",
+        help="the TUI on a throw-away server seeded with a demo organisation",
+        description="Start the TUI as the admin of a throw-away embedded server seeded with "
+        "a demo organisation (teams, users of every role, keys in every state).",
+    )
+    demo.add_argument("--keys", type=int, default=300, metavar="N",
+                      help="how many keys to seed (default: 300)")
+    demo.set_defaults(handler=run_demo)
+
+
+def _home() -> Path | None:
+    value = os.environ.get("AGENTKEYS_HOME")
+    return Path(value).expanduser() if value else None
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    raise SystemExit("The TUI is being written.")
+    from tui_app.ui.backend import Target
+
+    target = Target(server=getattr(args, "server", None), profile=getattr(args, "profile", None),
+                    home=_home())
+    return _run(target)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from tui_app.ui.backend import Target
+
+    if args.keys < 0:
+        raise SystemExit("agentkeys demo: --keys must be 0 or more")
+    return _run(Target(demo=True, demo_keys=args.keys))
+
+
+def _run(target: object) -> int:
+    from tui_app.ui.app import AgentKeysApp
+
+    app = AgentKeysApp(target)  # type: ignore[arg-type]
+    app.run()
+    return app.return_code or 0

@@ -88,7 +88,14 @@ class ApiClient:
             raise self._error(response)
         if response.status_code == 204 or not response.content:
             return None
-        return response.json()
+        try:
+            return response.json()
+        except ValueError:
+            # A proxy's or another site's HTML page: say so instead of a JSON traceback.
+            raise ApiError(
+                response.status_code, "BAD_RESPONSE",
+                f"The answer from {self.base_url} is not JSON; is it an agentkeys server?",
+            ) from None
 
     @staticmethod
     def _error(response: httpx.Response) -> ApiError:
@@ -97,7 +104,8 @@ class ApiClient:
             envelope = response.json()["error"]
             code, message, details = envelope["code"], envelope["message"], envelope.get("details")
         except (ValueError, KeyError, TypeError):
-            code, message, details = "HTTP_ERROR", f"The server answered {response.status_code}.", None
+            code, details = "HTTP_ERROR", None
+            message = f"The server answered {response.status_code}."
         return ApiError(
             response.status_code, code, message, details,
             float(retry_after) if retry_after and retry_after.isdigit() else None,
@@ -136,7 +144,9 @@ class ApiClient:
                   "limit": limit, "cursor": cursor}
         return self._key_page(await self._request("GET", "/v1/keys", params=params))
 
-    async def list_all_keys(self, status: str | Iterable[str] | None = "all", **filters: Any) -> list[AgentKey]:
+    async def list_all_keys(
+        self, status: str | Iterable[str] | None = "all", **filters: Any
+    ) -> list[AgentKey]:
         """Every page of the caller's own keys (a person's keys are few)."""
         keys: list[AgentKey] = []
         cursor = None
@@ -269,7 +279,9 @@ class ApiClient:
 
     # -- users ------------------------------------------------------------------
 
-    async def list_users(self, *, cursor: str | None = None, limit: int | None = None) -> Page[User]:
+    async def list_users(
+        self, *, cursor: str | None = None, limit: int | None = None
+    ) -> Page[User]:
         data = await self._request("GET", "/v1/users", params={"cursor": cursor, "limit": limit})
         return Page(items=tuple(User.from_json(u) for u in data["items"]),
                     next_cursor=data.get("next_cursor"))

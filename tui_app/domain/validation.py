@@ -142,3 +142,47 @@ def validate_expiry(
             f"This server allows keys to live at most {max_lifetime_days} days.",
         )
     return expires_at
+
+
+EMAIL_MAX = 320
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+$")
+TEAM_MAX = 100
+
+
+def validate_email(value: object) -> str:
+    if not isinstance(value, str):
+        raise FieldError("email", "Email must be text.")
+    email = value.strip().lower()
+    if not email or len(email) > EMAIL_MAX or not EMAIL_PATTERN.match(email) or has_unsafe(email):
+        raise FieldError("email", "Give an email address such as ada@example.com.")
+    return email
+
+
+def validate_person_name(value: object) -> str:
+    if not isinstance(value, str):
+        raise FieldError("name", "Name must be text.")
+    name = value.strip()
+    if not name:
+        raise FieldError("name", "Give the person's name.")
+    if len(name) > NAME_MAX:
+        raise FieldError("name", f"Name is {len(name)} characters; the limit is {NAME_MAX}.")
+    if has_unsafe(name):
+        raise FieldError("name", "Name has control, bidi or zero-width characters; remove them.")
+    return name
+
+
+def validate_team_names(value: object) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        raise FieldError("teams", "Teams must be a list of team names.")
+    teams: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip() or len(item.strip()) > TEAM_MAX:
+            raise FieldError("teams", f"Each team name must be 1 to {TEAM_MAX} characters.")
+        if has_unsafe(item):
+            raise FieldError("teams", "Team names cannot have control, bidi or zero-width "
+                                      "characters.")
+        if item.strip() not in teams:
+            teams.append(item.strip())
+    return teams

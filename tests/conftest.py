@@ -1,0 +1,212 @@
+"""Shared fixtures: the real backend on SQLite and on PostgreSQL, and an embedded server.
+
+- `db_url`: parametrised over a temporary SQLite file and a fresh PostgreSQL schema
+  (postgresql://postgres@127.0.0.1:5432/test; one schema per test, dropped after, so
+  tests are isolated and run under xdist). Without a reachable PostgreSQL the postgres
+  cases skip with the reason — or fail when CI=true.
+- `sqlite_url` / `pg_url`: one backend only.
+- `clock`: a settable clock (tests move time on purpose); `server_settings`, `server_app`
+  (create_app), `api` (httpx.AsyncClient over ASGITransport), `org` (people of every
+  role with login tokens, created through the store).
+- `embedded_server`: `start_embedded()` on a temporary AGENTKEYS_HOME, stopped after.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PG_URL = os.environ.get("AGENTKEYS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_PEPPER = b"test-pepper-0123456789abcdef0123456789"
+START = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+_pg_state: dict[str, Any] = {}
+
+
+def _pg_available() -> str | None:
+    """None when PostgreSQL answers; else the reason it does not."""
+    if "reason" not in _pg_state:
+        try:
+            import psycopg
+
+            with psycopg.connect(PG_URL, connect_timeout=3) as conn:
+                conn.execute("SELECT 1")
+            _pg_state["reason"] = None
+        except Exception as exc:  # any failure means: no PostgreSQL for these tests
+            _pg_state["reason"] = f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}"
+    return _pg_state["reason"]  # type: ignore[no-any-return]
+
+
+def _require_pg() -> None:
+    reason = _pg_available()
+    if reason is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose connections use a fresh schema of their own."""
+    _require_pg()
+    import psycopg
+
+    from tui_app.server.db import with_search_path
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield with_search_path(PG_URL, schema)
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'agentkeys.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    return str(request.getfixturevalue("pg_url"))
+
+
+class MovingClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now = self.now + timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> MovingClock:
+    return MovingClock()
+
+
+@pytest.fixture
+def server_settings(db_url: str, clock: MovingClock) -> Any:
+    from tui_app.server.settings import Settings
+
+    return Settings(database_url=db_url, pepper=TEST_PEPPER, clock=clock)
+
+
+@pytest.fixture
+def server_app(server_settings: Any) -> Iterator[Any]:
+    from tui_app.server.app import create_app
+
+    app = create_app(server_settings)
+    try:
+        yield app
+    finally:
+        app.state.engine.dispose()
+
+
+@pytest.fixture
+async def api(server_app: Any) -> AsyncIterator[Any]:
+    """An httpx.AsyncClient on the app (no token; pass headers=auth(token))."""
+    import httpx
+
+    transport = httpx.ASGITransport(app=server_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Person:
+    id: str
+    email: str
+    token: str = field(repr=False)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return auth(self.token)
+
+
+@dataclass
+class Org:
+    """People of every role. Team "red": manager, owner, member. Team "blue": manager2,
+    member2. `deactivated` and `revoked_login` cannot sign in."""
+
+    admin: Person
+    manager: Person
+    owner: Person
+    member: Person
+    manager2: Person
+    member2: Person
+    service: Person
+    deactivated: Person
+    revoked_login: Person
+    app: Any = field(repr=False)
+
+
+def make_org(app: Any) -> Org:
+    from tui_app.server import users_store
+
+    settings = app.state.settings
+    engine = app.state.engine
+    now = settings.clock()
+    specs = {
+        "admin": ("admin", ["ops"]),
+        "manager": ("manager", ["red"]),
+        "owner": ("member", ["red"]),
+        "member": ("member", ["red"]),
+        "manager2": ("manager", ["blue"]),
+        "member2": ("member", ["blue"]),
+        "service": ("service", []),
+        "deactivated": ("member", ["red"]),
+        "revoked_login": ("member", ["red"]),
+    }
+    people: dict[str, Person] = {}
+    with engine.begin() as conn:
+        for name, (role, teams) in specs.items():
+            email = f"{name}@example.com"
+            uid = users_store.create_user(conn, email=email, name=name.title(), role=role,
+                                          teams=teams, now=now)
+            token = users_store.issue_login_token(conn, settings.pepper_bytes, uid, now)
+            people[name] = Person(uid, email, token)
+        users_store.deactivate_user(conn, people["deactivated"].id, now)
+        users_store.revoke_login_token(conn, settings.pepper_bytes,
+                                       people["revoked_login"].token, now)
+    return Org(app=app, **people)
+
+
+@pytest.fixture
+def org(server_app: Any) -> Org:
+    return make_org(server_app)
+
+
+@pytest.fixture
+def embedded_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A real embedded server (uvicorn on 127.0.0.1) on a temporary AGENTKEYS_HOME."""
+    from tui_app.server.embedded import start_embedded
+
+    home = tmp_path / "agentkeys-home"
+    monkeypatch.setenv("AGENTKEYS_HOME", str(home))
+    server = start_embedded(home)
+    try:
+        yield server
+    finally:
+        server.stop()

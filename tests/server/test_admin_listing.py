@@ -1,0 +1,182 @@
+"""Admin listing: every filter, sort and order, paged by cursor, equals a brute-force
+computation over a few hundred keys; totals too; managers see their teams only."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tui_app.domain.ids import new_id
+from tui_app.domain.status import derive_status
+from tui_app.server import db, users_store
+
+SORT_RANK = {"active": 0, "inactive": 1, "expired": 2, "revoked": 3}
+
+
+def seed_keys(app: Any, org: Any, clock: Any, count: int = 240) -> list[dict[str, Any]]:
+    rng = random.Random(11)
+    now = clock.now
+    people = [org.owner, org.member, org.manager, org.member2, org.manager2, org.admin,
+              org.deactivated]
+    names = ["Alpha", "beta", "Gamma", "delta", "ci-bot", "CI-bot", "ünïcode", "zeta", "Zeta"]
+    rows = []
+    for i in range(count):
+        who = people[i % len(people)]
+        name = f"{rng.choice(names)} {rng.randint(0, 30)}"
+        created = now - timedelta(days=rng.randint(0, 400), minutes=rng.randint(0, 999))
+        expires = rng.choice([None, now - timedelta(days=rng.randint(1, 50)),
+                              now + timedelta(days=rng.randint(1, 120)), now])
+        last_used = rng.choice([None, None, now - timedelta(days=rng.randint(0, 200)),
+                                created])
+        rows.append({
+            "id": new_id("key"), "name": name, "name_lower": name.lower(),
+            "description": "", "owner_id": who.id,
+            "owner_active": who is not org.deactivated, "owner_email": who.email,
+            "owner_name": who.email.split("@")[0].title(),
+            "search_text": users_store.search_text(name, who.email.split("@")[0].title(),
+                                                   who.email),
+            "created_by_id": who.id, "created_at": created, "expires_at": expires,
+            "scope": "read", "allowed_tools": [], "blocked_tools": [], "rate_limit_rpm": None,
+            "digest": f"{i:064x}", "hint": "ak_live_…abcd", "env": "live",
+            "last_used_at": last_used, "last_used_tool": None,
+            "revoked_at": now - timedelta(days=1) if i % 9 == 0 else None,
+            "revoked_by_id": None,
+            "disabled_at": now - timedelta(days=1) if i % 7 == 0 else None,
+            "disabled_by_id": None, "version": 1,
+        })
+    with app.state.engine.begin() as conn:
+        conn.execute(db.keys.insert(), rows)
+    for row in rows:
+        row["status"] = derive_status(
+            now=now, revoked_at=row["revoked_at"], expires_at=row["expires_at"],
+            disabled_at=row["disabled_at"], owner_active=row["owner_active"])[0].value
+    return rows
+
+
+def ms(value: Any, default: int) -> int:
+    return default if value is None else db.to_millis(value)
+
+
+def sort_value(row: dict[str, Any], sort: str) -> Any:
+    return {
+        "name": lambda: row["name_lower"],
+        "owner": lambda: row["owner_email"],
+        "status": lambda: SORT_RANK[row["status"]],
+        "created_at": lambda: ms(row["created_at"], 0),
+        "expires_at": lambda: ms(row["expires_at"], db.NEVER_EXPIRES_SORT),
+        "last_used_at": lambda: ms(row["last_used_at"], db.NEVER_USED_SORT),
+    }[sort]()
+
+
+def brute(rows: list[dict[str, Any]], now: Any, *, statuses=(), owner_ids=None, q=None,
+          stale_days=None, never_used=None, expiring_within_days=None) -> list[dict]:
+    out = []
+    for r in rows:
+        if statuses and r["status"] not in statuses:
+            continue
+        if owner_ids is not None and r["owner_id"] not in owner_ids:
+            continue
+        if q and q.lower() not in r["search_text"] and q != r["id"]:
+            continue
+        if stale_days is not None and r["last_used_at"] is not None and \
+                r["last_used_at"] > now - timedelta(days=stale_days):
+            continue
+        if never_used is True and r["last_used_at"] is not None:
+            continue
+        if expiring_within_days is not None and not (
+                r["expires_at"] is not None and now < r["expires_at"]
+                <= now + timedelta(days=expiring_within_days)):
+            continue
+        out.append(r)
+    return out
+
+
+async def fetch_all(api: Any, headers: dict, params: dict, limit: int) -> list[str]:
+    ids: list[str] = []
+    cursor = None
+    for _ in range(200):
+        query = params | {"limit": limit} | ({"cursor": cursor} if cursor else {})
+        r = await api.get("/v1/admin/keys", params=query, headers=headers)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        ids += [k["id"] for k in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return ids
+    raise AssertionError("pagination did not end")
+
+
+@pytest.fixture
+def seeded(server_app, org, clock):
+    return seed_keys(server_app, org, clock)
+
+
+async def test_every_sort_and_order_pages_correctly(api, org, clock, seeded) -> None:
+    for sort in ("name", "owner", "status", "created_at", "expires_at", "last_used_at"):
+        for order in ("asc", "desc"):
+            got = await fetch_all(api, org.admin.headers, {"sort": sort, "order": order}, 47)
+            expected = sorted(seeded, key=lambda r, s=sort: (sort_value(r, s), r["id"]),
+                              reverse=order == "desc")
+            assert got == [r["id"] for r in expected], (sort, order)
+
+
+async def test_filters_match_brute_force(api, org, clock, seeded) -> None:
+    now = clock.now
+    cases: list[tuple[dict, dict]] = [
+        ({"status": "active"}, {"statuses": ("active",)}),
+        ({"status": "inactive,expired"}, {"statuses": ("inactive", "expired")}),
+        ({"status": "revoked"}, {"statuses": ("revoked",)}),
+        ({"status": "all"}, {}),
+        ({"owner": org.owner.id}, {"owner_ids": {org.owner.id}}),
+        ({"owner": "MEMBER2@example.com"}, {"owner_ids": {org.member2.id}}),
+        ({"owner": "nobody@example.com"}, {"owner_ids": set()}),
+        ({"team": "red"}, {"owner_ids": {org.owner.id, org.member.id, org.manager.id,
+                                         org.deactivated.id, org.revoked_login.id}}),
+        ({"q": "ci-bot"}, {"q": "ci-bot"}),
+        ({"q": "GAMMA 1"}, {"q": "gamma 1"}),
+        ({"q": "100%_"}, {"q": "100%_"}),
+        ({"q": "member2@"}, {"q": "member2@"}),
+        ({"stale_days": 30}, {"stale_days": 30}),
+        ({"never_used": "true"}, {"never_used": True}),
+        ({"expiring_within_days": 30}, {"expiring_within_days": 30}),
+        ({"status": "active", "stale_days": 90, "team": "red"},
+         {"statuses": ("active",), "stale_days": 90,
+          "owner_ids": {org.owner.id, org.member.id, org.manager.id, org.deactivated.id}}),
+    ]
+    for params, spec in cases:
+        expected = brute(seeded, now, **spec)
+        for sort in ("name", "last_used_at"):
+            got = await fetch_all(api, org.admin.headers, params | {"sort": sort}, 61)
+            want = sorted(expected, key=lambda r, s=sort: (sort_value(r, s), r["id"]),
+                          reverse=True)
+            assert got == [r["id"] for r in want], (params, sort)
+        r = await api.get("/v1/admin/keys", params=params | {"include_totals": "true",
+                                                             "limit": 5},
+                          headers=org.admin.headers)
+        totals = r.json()["totals"]
+        base = brute(seeded, now, **{k: v for k, v in spec.items() if k != "statuses"})
+        for status in ("active", "inactive", "expired", "revoked"):
+            assert totals[status] == sum(1 for x in base if x["status"] == status), params
+        assert totals["all"] == len(base)
+
+
+async def test_manager_sees_only_their_teams(api, org, clock, seeded) -> None:
+    red = {org.owner.id, org.member.id, org.manager.id, org.deactivated.id}
+    got = await fetch_all(api, org.manager.headers, {"sort": "name", "order": "asc"}, 100)
+    expected = sorted((r for r in seeded if r["owner_id"] in red),
+                      key=lambda r: (r["name_lower"], r["id"]))
+    assert got == [r["id"] for r in expected]
+    got = await fetch_all(api, org.manager.headers, {"team": "blue"}, 100)
+    assert got == []
+
+
+async def test_time_moves_status_between_filters(api, org, clock, seeded) -> None:
+    before = (await api.get("/v1/admin/keys", params={"include_totals": "true"},
+                            headers=org.admin.headers)).json()["totals"]
+    clock.advance(days=200)
+    after = (await api.get("/v1/admin/keys", params={"include_totals": "true"},
+                           headers=org.admin.headers)).json()["totals"]
+    assert after["expired"] > before["expired"] and after["all"] == before["all"]

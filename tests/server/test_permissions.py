@@ -1,0 +1,137 @@
+"""Permission matrix: every endpoint × every kind of caller → the expected status.
+
+Keys people may not see are 404, never 403. One test per backend walks the whole matrix
+on fresh keys (so cells do not interfere) and reports every wrong cell at once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from conftest import auth
+from support import create_key
+
+from tui_app.domain import keyformat
+from tui_app.domain.keyformat import TokenKind
+from tui_app.server import users_store
+
+CALLERS = ["owner", "member", "manager", "manager2", "admin", "service", "none", "malformed",
+           "revoked_login", "deactivated"]
+UNAUTH = {"none": 401, "malformed": 401, "revoked_login": 401, "deactivated": 401}
+KEY_ACCESS = {"owner": 200, "member": 404, "manager": 200, "manager2": 404, "admin": 200,
+              "service": 403, **UNAUTH}
+ANY_USER = {c: 200 for c in CALLERS} | UNAUTH
+KEY_USER = ANY_USER | {"service": 403}
+MANAGERS = {"owner": 403, "member": 403, "manager": 200, "manager2": 200, "admin": 200,
+            "service": 403, **UNAUTH}
+ADMINS = {c: 403 for c in CALLERS} | {"admin": 200} | UNAUTH
+VERIFIERS = {c: 403 for c in CALLERS} | {"admin": 200, "service": 200} | UNAUTH
+
+
+def headers_for(org: Any, caller: str) -> dict[str, str]:
+    if caller == "none":
+        return {}
+    if caller == "malformed":
+        token = keyformat.generate(TokenKind.PERSONAL)
+        return auth(token[:-1] + ("A" if token[-1] != "A" else "B"))
+    return getattr(org, caller).headers
+
+
+async def test_permission_matrix(api, org) -> None:
+    wrong: list[str] = []
+
+    async def check(name: str, caller: str, expected: int, method: str, url: str,
+                    **kwargs: Any) -> Any:
+        r = await api.request(method, url, headers=headers_for(org, caller), **kwargs)
+        if r.status_code != expected:
+            wrong.append(f"{name} as {caller}: {r.status_code} (want {expected}) {r.text[:120]}")
+        return r
+
+    async def fresh_key() -> str:
+        key, _ = await create_key(api, org.owner)
+        return str(key["id"])
+
+    for caller in CALLERS:
+        await check("me", caller, ANY_USER[caller], "GET", "/v1/me")
+        await check("list own", caller, KEY_USER[caller], "GET", "/v1/keys")
+        want = 201 if KEY_USER[caller] == 200 else KEY_USER[caller]
+        await check("create", caller, want, "POST", "/v1/keys", json={"name": "x"})
+        await check("audit", caller, KEY_USER[caller], "GET", "/v1/audit")
+        await check("admin list", caller, MANAGERS[caller], "GET", "/v1/admin/keys")
+        await check("users list", caller, ADMINS[caller], "GET", "/v1/users")
+        want = 201 if ADMINS[caller] == 200 else ADMINS[caller]
+        await check("users create", caller, want, "POST", "/v1/users",
+                    json={"email": f"new-{caller}@example.com", "name": "New"})
+        target = (await api.post("/v1/users", headers=org.admin.headers,
+                                 json={"email": f"t-{caller}@example.com", "name": "T"}))
+        await check("deactivate", caller, ADMINS[caller], "POST",
+                    f"/v1/users/{target.json()['user']['id']}/deactivate")
+        _, secret = await create_key(api, org.owner)
+        await check("verify", caller, VERIFIERS[caller], "POST", "/v1/verify",
+                    json={"key": secret})
+        # whoami takes agent keys only: a login token is malformed there.
+        await check("whoami", caller, 401, "GET", "/v1/agent/whoami")
+
+        expected = KEY_ACCESS[caller]
+        await check("get", caller, expected, "GET", f"/v1/keys/{await fresh_key()}")
+        await check("patch", caller, expected, "PATCH", f"/v1/keys/{await fresh_key()}",
+                    json={"name": "renamed"})
+        for action in ("revoke", "disable", "enable"):
+            await check(action, caller, expected, "POST",
+                        f"/v1/keys/{await fresh_key()}/{action}")
+        key_id = await fresh_key()
+        await api.post(f"/v1/keys/{key_id}/disable", headers=org.owner.headers)
+        await check("delete", caller, expected, "DELETE", f"/v1/keys/{key_id}")
+
+        key_id = await fresh_key()
+        r = await check("bulk", caller, MANAGERS[caller], "POST", "/v1/admin/keys/bulk",
+                        json={"action": "disable", "ids": [key_id]})
+        if r.status_code == 200:
+            result = r.json()["results"][0]
+            want_ok = KEY_ACCESS[caller] == 200
+            if result["ok"] is not want_ok or (not want_ok and result["code"] != "NOT_FOUND"):
+                wrong.append(f"bulk result as {caller}: {result}")
+    assert not wrong, "\n".join(wrong)
+
+
+async def test_unauthenticated_codes(api, org, server_app, clock) -> None:
+    settings = server_app.state.settings
+    with server_app.state.engine.begin() as conn:
+        expired = users_store.issue_login_token(
+            conn, settings.pepper_bytes, org.member.id, clock.now,
+            expires_at=clock.now - timedelta(seconds=1))
+    cases = {
+        "none": ({}, "TOKEN_MISSING"),
+        "malformed": (headers_for(org, "malformed"), "TOKEN_MALFORMED"),
+        "basic scheme": ({"Authorization": "Basic abc"}, "TOKEN_MALFORMED"),
+        "agent key as login": (auth(keyformat.generate(TokenKind.AGENT)), "TOKEN_MALFORMED"),
+        "unknown": (auth(keyformat.generate(TokenKind.PERSONAL)), "TOKEN_INVALID"),
+        "expired": (auth(expired), "TOKEN_EXPIRED"),
+        "revoked": (org.revoked_login.headers, "TOKEN_REVOKED"),
+        "deactivated": (org.deactivated.headers, "TOKEN_INACTIVE"),
+    }
+    for name, (headers, code) in cases.items():
+        r = await api.get("/v1/keys", headers=headers)
+        assert r.status_code == 401, name
+        assert r.json()["error"]["code"] == code, name
+        assert r.headers.get("WWW-Authenticate") == "Bearer"
+
+
+async def test_manager_acts_on_team_keys_only(api, org) -> None:
+    mine, _ = await create_key(api, org.owner, name="red key")
+    blue, _ = await create_key(api, org.member2, name="blue key")
+    listed = (await api.get("/v1/admin/keys", headers=org.manager.headers)).json()["items"]
+    names = {k["name"] for k in listed}
+    assert "red key" in names and "blue key" not in names
+    r = await api.post(f"/v1/keys/{mine['id']}/revoke", headers=org.manager.headers)
+    assert r.json()["revoked_by"]["email"] == "manager@example.com"
+    assert (await api.post(f"/v1/keys/{blue['id']}/revoke",
+                           headers=org.manager.headers)).status_code == 404
+    # The owner sees the manager's action in their audit log.
+    events = (await api.get("/v1/audit", headers=org.owner.headers)).json()["items"]
+    assert events[0]["action"] == "key.revoked"
+    assert events[0]["actor"]["email"] == "manager@example.com"
+    # The other team's member does not.
+    other = (await api.get("/v1/audit", headers=org.member2.headers)).json()["items"]
+    assert all(e["key_id"] != mine["id"] for e in other)

@@ -1,0 +1,409 @@
+"""Pilot tests of the Admin triage screen against the real backend (a few thousand keys).
+
+Every check compares what the screen shows with what the API returns for the same query,
+and bulk actions are checked through the API afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from test_admin_support import AdminHost, Backend, all_ids, first_page, make_backend, make_host
+
+from tui_app.client.export import count_from_totals
+from tui_app.ui.modals.bulk import BulkResultsModal, ExportModal
+from tui_app.ui.modals.confirm import ConfirmModal
+from tui_app.ui.screens.admin import PRESETS, AdminScreen, Filters
+from tui_app.ui.widgets.key_table import KeyTable
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Backend:
+    # Module scope: seeding is the slow part; tests that change keys use their own.
+    return make_backend(tmp_path_factory.mktemp("admin"), keys=3000)
+
+
+@pytest.fixture
+def fresh_backend(tmp_path: Path) -> Backend:
+    return make_backend(tmp_path, keys=400, users=40)
+
+
+async def settle(pilot, app: AdminHost) -> None:  # type: ignore[no-untyped-def]
+    """Wait until timers fired, workers finished and the screen repainted."""
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def screen_of(app: AdminHost) -> AdminScreen:
+    screen = app.screen
+    assert isinstance(screen, AdminScreen), screen
+    return screen
+
+
+def shown_ids(app: AdminHost) -> list[str]:
+    return [k.id for k in screen_of(app).table.visible_keys()]
+
+
+async def test_first_rows_match_the_api(backend: Backend) -> None:
+    app = await make_host(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        table = screen_of(app).table
+        shown = shown_ids(app)
+        assert len(shown) >= 20
+        expected = await first_page(backend.client(), len(shown), sort="created_at",
+                                    order="desc")
+        assert shown == [k.id for k in expected]
+        page = await backend.client().admin_list_keys(limit=1, include_totals=True)
+        assert table.row_count == count_from_totals(page.totals) == 3000
+        # The totals line counts the filter, per status, and says nothing is marked.
+        totals = str(screen_of(app).query_one("#admin-totals").render())
+        assert "3,000 keys" in totals and "0 marked" in totals
+        assert "All keys in the organisation" in str(
+            screen_of(app).query_one("#admin-title").render())
+
+
+FILTERS = [
+    Filters(status="revoked"),
+    Filters(status="active,inactive"),
+    Filters(stale="90"),
+    Filters(stale="never"),
+    Filters(expiring=7),
+    Filters(expiring=30, status="active"),
+    Filters(q="ci"),
+    *(preset.filters for preset in PRESETS),
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=repr)
+async def test_each_filter_shows_what_the_api_returns(backend: Backend, filters: Filters) -> None:
+    app = await make_host(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = screen_of(app)
+        screen.apply_filters(filters)
+        await settle(pilot, app)
+        api = backend.client()
+        params = {**filters.params(), "sort": "created_at", "order": "desc"}
+        expected = await all_ids(api, **params)
+        assert expected, "the seeded data should match every filter"
+        shown = shown_ids(app)
+        assert shown == expected[: len(shown)]
+        assert len(shown) == min(len(expected), screen.table._body_height())
+        assert screen.table.row_count == len(expected)
+
+
+async def test_owner_and_team_filters(backend: Backend) -> None:
+    api = backend.client()
+    some = (await first_page(api, 1))[0]
+    app = await make_host(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = screen_of(app)
+        for filters in (Filters(owner=some.owner.email), Filters(owner=some.owner.id)):
+            screen.apply_filters(filters)
+            await settle(pilot, app)
+            expected = await all_ids(api, **filters.params(), sort="created_at", order="desc")
+            assert some.id in expected
+            assert shown_ids(app) == expected[: len(shown_ids(app))]
+            assert all(k.owner.id == some.owner.id for k in screen.table.visible_keys())
+
+
+SORTS = [("N", "name", "asc"), ("O", "owner", "asc"), ("S", "status", "asc"),
+         ("C", "created_at", "asc"), ("E", "expires_at", "desc"),
+         ("L", "last_used_at", "desc")]
+
+
+@pytest.mark.parametrize(("letter", "sort", "order"), SORTS)
+async def test_each_sort_both_directions(backend: Backend, letter: str, sort: str,
+                                         order: str) -> None:
+    app = await make_host(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        api = backend.client()
+        # created_at starts as the sort (desc): its first press flips it.
+        for expected_order in (order, "desc" if order == "asc" else "asc"):
+            await pilot.press(letter)
+            await settle(pilot, app)
+            table = screen_of(app).table
+            assert (table.sort, table.order) == (sort, expected_order)
+            shown = shown_ids(app)
+            expected = await first_page(api, len(shown), sort=sort, order=expected_order)
+            assert shown == [k.id for k in expected]
+            arrow = "▲" if expected_order == "asc" else "▼"
+            header = "".join(s.text for s in table.render_line(0))
+            assert arrow in header
+
+
+async def test_click_on_a_header_sorts(backend: Backend) -> None:
+    app = await make_host(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        table = screen_of(app).table
+        await pilot.click(KeyTable, offset=(4, 0))  # the Name header
+        await settle(pilot, app)
+        assert (table.sort, table.order) == ("name", "asc")
+        expected = await first_page(backend.client(), 5, sort="name", order="asc")
+        assert shown_ids(app)[:5] == [k.id for k in expected]
+
+
+async def test_scrolling_pages_from_the_server_to_the_end(backend: Backend) -> None:
+    app = await make_host(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        table = screen_of(app).table
+        expected = await all_ids(backend.client(), sort="created_at", order="desc")
+        for _ in range(5):
+            await pilot.press("pagedown")
+        await settle(pilot, app)
+        top = round(table.scroll_y)
+        assert shown_ids(app) == expected[top : top + len(shown_ids(app))]
+        await pilot.press("end")
+        await settle(pilot, app)
+        assert table.cursor_row == 2999
+        assert shown_ids(app)[-1] == expected[-1]
+        assert table.highlighted is not None and table.highlighted.id == expected[-1]
+        # Never the whole set in memory at once beyond the cache bound.
+        assert table.pages.cached_rows <= table.pages.max_rows + 500
+        await pilot.press("home")
+        await settle(pilot, app)
+        assert shown_ids(app)[0] == expected[0]
+
+
+async def test_details_of_the_highlighted_key(backend: Backend) -> None:
+    app = await make_host(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down", "down")
+        await settle(pilot, app)
+        key = screen_of(app).table.highlighted
+        assert key is not None
+        details = str(screen_of(app).query_one("#admin-details").render())
+        assert key.id in details and key.owner.email in details
+        assert "Rate limit" in details and "Created" in details and "Last used" in details
+
+
+async def test_marks_survive_scrolling_sorting_and_filter_changes(backend: Backend) -> None:
+    app = await make_host(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = screen_of(app)
+        table = screen.table
+        first_three = shown_ids(app)[:3]
+        await pilot.press("space", "space", "space")
+        assert set(table.marks) == set(first_three)
+        for _ in range(10):
+            await pilot.press("pagedown")
+        await settle(pilot, app)
+        await pilot.press("N")
+        await settle(pilot, app)
+        screen.apply_filters(Filters(status="revoked"))
+        await settle(pilot, app)
+        assert set(table.marks) == set(first_three)
+        assert "3 marked" in str(screen.query_one("#admin-totals").render())
+        screen.apply_filters(Filters())
+        await settle(pilot, app)
+        await pilot.press("C")  # created_at (flip to asc), then again: back to desc
+        await settle(pilot, app)
+        await pilot.press("C")
+        await settle(pilot, app)
+        await pilot.press("home")
+        await settle(pilot, app)
+        assert set(table.marks) == set(first_three)
+        assert table.highlighted is not None and table.highlighted.id in table.marks
+        await pilot.press("u")
+        assert table.marks == {}
+
+
+async def test_star_marks_every_key_of_the_filter(backend: Backend) -> None:
+    app = await make_host(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = screen_of(app)
+        screen.apply_filters(Filters(status="expired"))
+        await settle(pilot, app)
+        await pilot.press("asterisk")
+        await settle(pilot, app)
+        expected = await all_ids(backend.client(), status="expired")
+        assert len(expected) > screen.table._body_height()  # more than the rows on screen
+        assert set(screen.table.marks) == set(expected)
+
+
+async def test_bulk_revoke_revokes_exactly_the_marked_keys(fresh_backend: Backend) -> None:
+    api = fresh_backend.client()
+    before_revoked = set(await all_ids(api, status="revoked"))
+    app = await make_host(fresh_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = screen_of(app)
+        screen.apply_filters(Filters(status="active"))
+        await settle(pilot, app)
+        await pilot.press("space", "down", "space", "space")  # rows 0, 2, 3
+        marked = set(screen.table.marks)
+        assert len(marked) == 3
+        await pilot.press("R")
+        await settle(pilot, app)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmModal)
+        assert app.focused is not None and app.focused.id == "confirm-cancel"
+        body = str(confirm.body)
+        assert "3 keys" in body
+        for name in screen.table.marks.values():
+            assert name in body
+        await pilot.press("tab", "enter")
+        await settle(pilot, app)
+        results = app.screen
+        assert isinstance(results, BulkResultsModal)
+        assert results.summary() == "3 keys revoked."
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert screen.table.marks == {}
+    after_revoked = set(await all_ids(api, status="revoked"))
+    assert after_revoked - before_revoked == marked
+
+
+async def test_bulk_cancel_changes_nothing(fresh_backend: Backend) -> None:
+    api = fresh_backend.client()
+    before = await all_ids(api, status="revoked")
+    app = await make_host(fresh_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("space", "R")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")  # focus starts on Cancel
+        await settle(pilot, app)
+        assert isinstance(app.screen, AdminScreen)
+    assert await all_ids(api, status="revoked") == before
+
+
+async def test_partial_failure_is_reported_per_key(fresh_backend: Backend) -> None:
+    api = fresh_backend.client()
+    revoked = (await first_page(api, 2, status="revoked"))
+    inactive = (await first_page(api, 1, status="inactive"))
+    app = await make_host(fresh_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = screen_of(app)
+        screen.table.set_marks({k.id: k.name for k in (*revoked, *inactive)})
+        await pilot.press("a")  # enable
+        await settle(pilot, app)
+        await pilot.press("tab", "enter")
+        await settle(pilot, app)
+        results = app.screen
+        assert isinstance(results, BulkResultsModal)
+        failed = {r.id for r in results.failures}
+        assert failed == {k.id for k in revoked}
+        assert "2 failed" in results.summary()
+        lines = str(results.query_one("#bulk-results-lines").render())
+        for key in revoked:
+            assert key.name in lines
+        # The failures stay marked; the enabled key left the marks.
+        assert set(screen.table.marks) == failed
+
+
+async def test_bulk_extend_asks_days_then_extends(fresh_backend: Backend) -> None:
+    api = fresh_backend.client()
+    expired = (await first_page(api, 1, status="expired"))[0]
+    app = await make_host(fresh_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen_of(app).table.set_marks({expired.id: expired.name})
+        await pilot.press("e")
+        await settle(pilot, app)
+        app.screen.query_one("#extend-days").value = "10"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConfirmModal)
+        assert "by 10 days" in app.screen.title_text
+        await pilot.press("tab", "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, BulkResultsModal)
+    assert (await api.get_key(expired.id)).status == "active"
+
+
+async def test_export_writes_the_filtered_set_exactly(backend: Backend, tmp_path: Path) -> None:
+    app = await make_host(backend)
+    target = tmp_path / "stale.csv"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = screen_of(app)
+        screen.apply_filters(Filters(stale="90", status="active,inactive"))
+        await pilot.press("N")  # sort by name: the export follows the table's order
+        await settle(pilot, app)
+        await pilot.press("x")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ExportModal)
+        app.screen.query_one("#export-path").value = str(target)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert screen.last_export == target
+    expected = await all_ids(backend.client(), stale_days=90, status="active,inactive",
+                             sort="name", order="asc")
+    with target.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["id"] for r in rows] == expected
+
+
+async def test_export_refuses_to_overwrite_without_confirmation(backend: Backend,
+                                                                 tmp_path: Path) -> None:
+    target = tmp_path / "keys.json"
+    target.write_text("precious")
+    app = await make_host(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = screen_of(app)
+        screen.apply_filters(Filters(status="revoked"))
+        await settle(pilot, app)
+        for confirm_keys in (("enter",), ("tab", "enter")):
+            await pilot.press("x")
+            await settle(pilot, app)
+            app.screen.query_one("#export-path").value = str(target)  # type: ignore[attr-defined]
+            await pilot.press("enter")
+            await settle(pilot, app)
+            assert isinstance(app.screen, ConfirmModal)
+            await pilot.press(*confirm_keys)
+            await settle(pilot, app)
+            if confirm_keys == ("enter",):
+                assert target.read_text() == "precious"
+    data = json.loads(target.read_text())
+    assert [k["id"] for k in data] == await all_ids(backend.client(), status="revoked",
+                                                    sort="created_at", order="desc")
+
+
+async def test_a_manager_sees_only_their_teams_keys(backend: Backend) -> None:
+    manager_api = backend.client("manager")
+    expected = await all_ids(manager_api, sort="created_at", order="desc")
+    everything = await all_ids(backend.client(), sort="created_at", order="desc")
+    assert 0 < len(expected) < len(everything)
+    app = await make_host(backend, "manager")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = screen_of(app)
+        assert "Your teams' keys" in str(screen.query_one("#admin-title").render())
+        assert screen.table.row_count == len(expected)
+        assert shown_ids(app) == expected[: len(shown_ids(app))]
+        await pilot.press("asterisk")
+        await settle(pilot, app)
+        assert set(screen.table.marks) == set(expected)
+
+
+async def test_a_member_is_refused_politely(backend: Backend) -> None:
+    app = await make_host(backend, "member")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = screen_of(app)
+        refused = screen.query_one("#admin-refused")
+        assert refused.display
+        assert "managers and admins" in str(refused.render())
+        assert screen.table.row_count == 0
+        await pilot.press("asterisk", "R", "x")
+        await settle(pilot, app)
+        assert isinstance(app.screen, AdminScreen)

@@ -1,0 +1,347 @@
+"""What every scriptable command shares: connection options, the API runner, exit codes,
+confirmations and output (human tables on a terminal, stable text when piped, JSON).
+
+Output follows gh: relative dates and aligned columns with a header on a terminal;
+tab-separated values, RFC 3339 times and no header when piped. Every string from the
+server goes through domain.sanitize.clean before it reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import enum
+import json
+import re
+import sys
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TextIO
+
+from tui_app.cli import EXIT_AUTH, EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from tui_app.domain.sanitize import clean
+
+if TYPE_CHECKING:
+    from tui_app.client.api import ApiClient
+    from tui_app.client.connection import Connection
+
+
+class CliError(Exception):
+    """An expected failure: one line to stderr and an exit code, never a traceback."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# -- options --------------------------------------------------------------------
+
+
+def connection_parent() -> argparse.ArgumentParser:
+    """--server/--profile after the subcommand too; SUPPRESS keeps a global value given
+    before the subcommand from being overwritten by an absent one."""
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("connection")
+    group.add_argument("--server", default=argparse.SUPPRESS, metavar="URL",
+                       help="server URL (default: profile, AGENTKEYS_SERVER, or embedded)")
+    group.add_argument("--profile", default=argparse.SUPPRESS, metavar="NAME",
+                       help="a profile from the config file")
+    return parent
+
+
+def add_output_options(parser: argparse.ArgumentParser, *, csv: bool = False) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_true", help="print JSON")
+    if csv:
+        group.add_argument("--csv", action="store_true", help="print CSV")
+
+
+# -- errors and the API runner --------------------------------------------------
+
+
+def error(message: str, stream: TextIO | None = None) -> None:
+    print(f"agentkeys: {message}", file=stream or sys.stderr)
+
+
+def describe_api_error(exc: Any) -> str:
+    if exc.code == "HTTP_ERROR":  # no error envelope: probably not an agentkeys server
+        return f"{clean(exc.message)} Is the server URL right? ({exc.code})"
+    fields = exc.field_errors()
+    if fields:
+        detail = "; ".join(f"{clean(name)}: {clean(msg)}" for name, msg in fields.items())
+        return f"{clean(exc.message)} {detail} ({clean(exc.code)})"
+    return f"{clean(exc.message)} ({clean(exc.code)})"
+
+
+def guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn expected failures into one line on stderr and the exit codes of SPEC §3."""
+
+    def wrapper(args: argparse.Namespace) -> int:
+        from tui_app.client.config import ConfigError
+        from tui_app.client.credentials import CredentialError
+        from tui_app.client.errors import ApiError, ServerUnreachable
+
+        try:
+            return handler(args)
+        except CliError as exc:
+            error(exc.message)
+            return exc.code
+        except (ConfigError, CredentialError) as exc:
+            error(str(exc))
+            return EXIT_ERROR
+        except ApiError as exc:
+            if exc.status == 401:
+                server = getattr(args, "_server_url", None)
+                hint = f"agentkeys login --server {server}" if server else "agentkeys login"
+                error(f"The server rejected the login token: {describe_api_error(exc)}. "
+                      f"Log in again: {hint}")
+                return EXIT_AUTH
+            error(describe_api_error(exc))
+            return EXIT_ERROR
+        except ServerUnreachable as exc:
+            error(f"Cannot reach the server at {exc.url} ({exc.reason}). Is it running?")
+            return EXIT_ERROR
+        except BrokenPipeError:  # `agentkeys keys list | head`
+            return EXIT_OK
+
+    return wrapper
+
+
+def connection_from(args: argparse.Namespace) -> Connection:
+    from tui_app.client.connection import resolve_connection
+
+    return resolve_connection(getattr(args, "server", None), getattr(args, "profile", None))
+
+
+def run_api(
+    args: argparse.Namespace,
+    work: Callable[[ApiClient, Connection], Awaitable[int]],
+    *,
+    connection: Connection | None = None,
+) -> int:
+    """Resolve the connection, start the embedded server if none is configured, run `work`."""
+    import asyncio
+
+    from tui_app.client.api import ApiClient
+
+    conn = connection or connection_from(args)
+    embedded = None
+    token: str | None
+    if conn.server_url is None:
+        from tui_app.server.embedded import start_embedded
+
+        embedded = start_embedded()
+        url, token = embedded.url, embedded.token
+    else:
+        url, token = conn.server_url, conn.token
+        args._server_url = url
+        if not token:
+            raise CliError(
+                f"Not logged in to {url}. Run: agentkeys login --server {url} "
+                "(or set AGENTKEYS_TOKEN).",
+                EXIT_AUTH,
+            )
+
+    async def main() -> int:
+        async with ApiClient(url, token, source="cli") as api:
+            return await work(api, conn)
+
+    try:
+        return asyncio.run(main())
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+# -- confirmations --------------------------------------------------------------
+
+
+def confirm(question: str, *, yes: bool, what: str) -> None:
+    """Ask on a terminal; --yes skips; without a terminal and --yes refuse (exit 2)."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise CliError(f"Not {what} without confirmation: pass --yes to confirm.", EXIT_USAGE)
+    answer = ask(f"{question} [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        raise CliError("Cancelled.", EXIT_USAGE)
+
+
+def ask(prompt: str) -> str:
+    """A prompt on stderr, so `--json` output on stdout stays clean."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    return sys.stdin.readline().strip()
+
+
+# -- parsing --------------------------------------------------------------------
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([dwy]?)\s*$", re.IGNORECASE)
+_UNIT_DAYS = {"": 1, "d": 1, "w": 7, "y": 365}
+
+
+def parse_days(value: str) -> int:
+    """`7`, `7d`, `2w`, `1y` → days (argparse type)."""
+    match = _DURATION.match(value)
+    if not match:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a duration; use e.g. 7d, 2w or 1y")
+    days = int(match.group(1)) * _UNIT_DAYS[match.group(2).lower()]
+    if days <= 0:
+        raise argparse.ArgumentTypeError("the duration must be at least one day")
+    return days
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Expiry:
+    """An --expires value, resolved against the clock when used."""
+
+    text: str
+    days: int | None = None
+    day: date | None = None
+    instant: datetime | None = None
+    never: bool = False
+
+    def resolve(self, now: datetime) -> datetime | None:
+        from tui_app.domain.expiry import end_of_day, expiry_after_days
+
+        if self.never:
+            return None
+        if self.days is not None:
+            return expiry_after_days(now, self.days)
+        if self.day is not None:
+            # A date means the end of that day in the user's time zone (SPEC §1).
+            zone = datetime.now().astimezone().tzinfo or UTC
+            return end_of_day(self.day, zone)
+        assert self.instant is not None
+        return self.instant
+
+
+def parse_expiry(value: str) -> Expiry:
+    """`30d`, `90d`, `1y`, `YYYY-MM-DD`, an RFC 3339 instant or `never` (argparse type)."""
+    text = value.strip()
+    if text.lower() in ("never", "none"):
+        return Expiry(text, never=True)
+    if _DURATION.match(text):
+        return Expiry(text, days=parse_days(text))
+    try:
+        if "T" in text or "t" in text:
+            from tui_app.domain.clock import parse_rfc3339
+
+            instant = parse_rfc3339(text)
+            assert instant is not None
+            return Expiry(text, instant=instant)
+        return Expiry(text, day=date.fromisoformat(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not an expiry; use 30d, 90d, 1y, YYYY-MM-DD or never"
+        ) from None
+
+
+# -- output ---------------------------------------------------------------------
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()
+
+
+def relative(when: datetime | None, now: datetime) -> str:
+    """'in 12 days', '3 h ago', 'just now' — the same wording as the TUI (ui/timefmt.py)."""
+    if when is None:
+        return "never"
+    seconds = (when - now).total_seconds()
+    span = abs(seconds)
+    if span < 60:
+        return "just now"
+    if span < 3600:
+        text = f"{int(span // 60)} min"
+    elif span < 86400:
+        text = f"{int(span // 3600)} h"
+    elif span < 365 * 86400:
+        days = int(span // 86400)
+        text = "1 day" if days == 1 else f"{days} days"
+    else:
+        years = int(span // (365 * 86400))
+        text = "1 year" if years == 1 else f"{years} years"
+    return f"in {text}" if seconds > 0 else f"{text} ago"
+
+
+def when_text(when: datetime | None, now: datetime, *, tty: bool) -> str:
+    from tui_app.domain.clock import to_rfc3339
+
+    if tty:
+        return relative(when, now)
+    return to_rfc3339(when) or ""
+
+
+def to_jsonable(value: Any) -> Any:
+    """Records as the API's JSON shapes (models.py): RFC 3339 times, lists, plain values."""
+    from tui_app.domain.clock import to_rfc3339
+
+    if isinstance(value, datetime):
+        return to_rfc3339(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def print_json(value: Any, stream: TextIO | None = None) -> None:
+    stream = stream or sys.stdout
+    # ASCII: no raw bidi or C1 character reaches a terminal that shows the JSON.
+    json.dump(to_jsonable(value), stream, indent=2, ensure_ascii=True)
+    stream.write("\n")
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+
+
+class Table:
+    """Rows printed as they come (admin listings stream pages).
+
+    On a terminal: a header and aligned columns, widths fixed up front (`widths`) so a
+    streamed listing never has to hold every row. Piped: tab-separated, no header.
+    """
+
+    def __init__(
+        self, headers: Sequence[str], widths: Sequence[int], *, tty: bool,
+        stream: TextIO | None = None,
+    ) -> None:
+        self.headers = headers
+        self.widths = widths
+        self.tty = tty
+        self.stream = stream or sys.stdout
+        self.rows = 0
+
+    def _line(self, cells: Sequence[str]) -> str:
+        last = len(cells) - 1
+        return "  ".join(
+            cell if i == last else _fit(cell, self.widths[i]).ljust(self.widths[i])
+            for i, cell in enumerate(cells)
+        ).rstrip()
+
+    def add(self, cells: Iterable[str]) -> None:
+        safe = [clean(str(cell)) for cell in cells]
+        if self.tty:
+            if self.rows == 0:
+                self.stream.write(self._line([h.upper() for h in self.headers]) + "\n")
+            self.stream.write(self._line(safe) + "\n")
+        else:
+            self.stream.write("\t".join(safe) + "\n")
+        self.rows += 1
+
+
+def now_utc() -> datetime:
+    from tui_app.domain.clock import system_clock
+
+    return system_clock()
+
+
+def days_between(later: datetime, earlier: datetime) -> float:
+    return (later - earlier) / timedelta(days=1)

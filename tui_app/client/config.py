@@ -1,0 +1,156 @@
+"""Profiles for several servers in `<config_dir>/config.toml` (SPEC §3).
+
+```toml
+default_profile = "work"
+
+[profiles.work]
+server = "https://keys.example.com"
+```
+
+The file holds no secret (tokens live in the keyring or credentials.toml), so it is an
+ordinary file; it is still written atomically so a crash never leaves half a config.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tui_app import paths
+
+CONFIG_FILE = "config.toml"
+
+
+class ConfigError(Exception):
+    """The configuration or a connection option is wrong; the message says how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    server: str
+
+
+@dataclass(slots=True)
+class Config:
+    default_profile: str | None = None
+    profiles: dict[str, Profile] = field(default_factory=dict)
+
+    def profile_for_server(self, server_url: str) -> Profile | None:
+        for profile in self.profiles.values():
+            if profile.server == server_url:
+                return profile
+        return None
+
+
+def config_path() -> Path:
+    return paths.config_dir() / CONFIG_FILE
+
+
+def normalize_server_url(url: str) -> str:
+    """`keys.example.com` → `https://keys.example.com`; no trailing slash; localhost → http."""
+    url = url.strip()
+    if not url:
+        raise ConfigError("The server URL is empty.")
+    if "://" not in url:
+        host = url.split("/")[0].split(":")[0]
+        scheme = "http" if host in ("localhost", "127.0.0.1", "::1", "[::1]") else "https"
+        url = f"{scheme}://{url}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"'{url[:200]}' is not a server URL; use http(s)://host[:port], "
+            "e.g. https://keys.example.com."
+        )
+    return url.rstrip("/")
+
+
+def load_config(path: Path | None = None) -> Config:
+    path = path or config_path()
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        return Config()
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc}); fix or remove it.") from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {path}: {exc.strerror}.") from None
+    profiles: dict[str, Profile] = {}
+    raw_profiles = data.get("profiles", {})
+    if not isinstance(raw_profiles, dict):
+        raise ConfigError(f"{path}: [profiles] should be a table of [profiles.NAME] sections.")
+    for name, body in raw_profiles.items():
+        if not isinstance(body, dict) or not isinstance(body.get("server"), str):
+            raise ConfigError(f'{path}: [profiles.{name}] needs server = "https://…".')
+        try:
+            server = normalize_server_url(body["server"])
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: [profiles.{name}]: {exc}") from None
+        profiles[name] = Profile(name=name, server=server)
+    default = data.get("default_profile")
+    if default is not None and not isinstance(default, str):
+        raise ConfigError(f"{path}: default_profile should be a profile name.")
+    return Config(default_profile=default or None, profiles=profiles)
+
+
+def save_config(config: Config, path: Path | None = None) -> Path:
+    import tomli_w
+
+    path = path or config_path()
+    data: dict[str, object] = {}
+    if config.default_profile:
+        data["default_profile"] = config.default_profile
+    data["profiles"] = {name: {"server": p.server} for name, p in sorted(config.profiles.items())}
+    atomic_write(path, tomli_w.dumps(data).encode(), mode=0o644)
+    return path
+
+
+def atomic_write(path: Path, content: bytes, *, mode: int) -> None:
+    """Write to a fresh temp file created exclusively with `mode`, then rename over `path`.
+
+    O_EXCL means we never write into a file someone else created (or a symlink they
+    planted); the rename means readers see the old or the new file, never half of one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def remember_server(server_url: str, profile_name: str | None = None) -> Profile:
+    """After a login: make sure a profile points at the server; the first one becomes default.
+
+    Without a name, an existing profile for that server is reused, else one named after
+    the host is added, so `agentkeys login --server URL` alone is enough to get going.
+    """
+    config = load_config()
+    if profile_name is None:
+        existing = config.profile_for_server(server_url)
+        if existing is not None:
+            profile_name = existing.name
+        else:
+            profile_name = urlsplit(server_url).hostname or "default"
+            if profile_name in config.profiles:
+                profile_name = urlsplit(server_url).netloc.replace(":", "-")
+    profile = Profile(name=profile_name, server=server_url)
+    config.profiles[profile_name] = profile
+    if config.default_profile is None or config.default_profile not in config.profiles:
+        config.default_profile = profile_name
+    save_config(config)
+    return profile

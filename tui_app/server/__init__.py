@@ -1,0 +1,1 @@
+"""The key-management backend: FastAPI app, storage on SQLAlchemy (SQLite/PostgreSQL)."""

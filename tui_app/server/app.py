@@ -1,0 +1,39 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tui_app import __version__
+from tui_app.server import db, errors, migrations
+from tui_app.server.routes import keys, meta
+from tui_app.server.settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    engine = db.create_engine(settings.database_url)
+    if settings.migrate_on_start:
+        migrations.migrate(engine)
+    app = FastAPI(
+        title="agentkeys",
+        version=__version__,
+        description="Key management for AI agents' API keys (SPEC §2).",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    errors.install(app)
+    app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
+    for module in _route_modules():
+        app.include_router(module.router)
+    return app
+
+
+def _route_modules() -> list:  # type: ignore[type-arg]
+    from tui_app.server.routes import admin, audit, users, verify
+
+    return [meta, keys, admin, audit, users, verify]
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn --factory tui_app.server.app:app_from_env` (agentkeys serve --workers N)."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,118 @@
+"""Bearer authentication for people (akp_ login tokens) and agents (ak_ keys).
+
+The checksum is checked before any database access (TOKEN_MALFORMED); then the token's
+HMAC digest is looked up. Messages never contain the token.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Engine
+
+from tui_app.domain import keyformat
+from tui_app.domain.keyformat import TokenKind, TokenMalformed
+from tui_app.domain.roles import Role
+from tui_app.server import db, security, users_store
+from tui_app.server.errors import ApiProblem, forbidden
+from tui_app.server.settings import Settings
+from tui_app.server.users_store import Caller
+
+_bearer = HTTPBearer(auto_error=False, description="akp_… login token or ak_… agent key")
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def engine_of(request: Request) -> Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def unauthorized(code: str, message: str) -> ApiProblem:
+    return ApiProblem(401, code, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization")
+    if not header or not header.strip():
+        raise unauthorized("TOKEN_MISSING", "Sign in: send Authorization: Bearer <token>.")
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthorized("TOKEN_MALFORMED", "Use Authorization: Bearer <token>.")
+    return token.strip()
+
+
+def check_format(token: str, kind: TokenKind) -> None:
+    try:
+        keyformat.parse(token, kind)
+    except TokenMalformed as exc:
+        raise unauthorized("TOKEN_MALFORMED", str(exc)) from None
+
+
+def authenticate_user(request: Request, token: str) -> Caller:
+    check_format(token, TokenKind.PERSONAL)
+    settings = settings_of(request)
+    now = settings.clock()
+    digest = security.digest(settings.pepper_bytes, token)
+    t, u = db.login_tokens, db.users
+    with db.read_tx(engine_of(request)) as conn:
+        row = conn.execute(
+            sa.select(t.c.expires_at, t.c.revoked_at, u)
+            .join(u, u.c.id == t.c.user_id)
+            .where(t.c.digest == digest)
+        ).first()
+        if row is None:
+            raise unauthorized("TOKEN_INVALID", "This login token is not known here.")
+        if row.revoked_at is not None:
+            raise unauthorized("TOKEN_REVOKED", "This login token was revoked.")
+        if row.expires_at is not None and row.expires_at <= now:
+            raise unauthorized("TOKEN_EXPIRED", "This login token has expired.")
+        if not row.active:
+            raise unauthorized("TOKEN_INACTIVE", "This account is deactivated.")
+        return users_store.caller_from_row(conn, row)
+
+
+def current_user(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+) -> Caller:
+    """Any signed-in person (services included): /v1/me."""
+    return authenticate_user(request, bearer_token(request))
+
+
+def key_manager(caller: Annotated[Caller, Depends(current_user)]) -> Caller:
+    """Endpoints that manage keys: every role but service."""
+    if caller.role is Role.SERVICE:
+        raise forbidden("Service accounts may only call /v1/verify.")
+    return caller
+
+
+def team_manager(caller: Annotated[Caller, Depends(current_user)]) -> Caller:
+    if caller.role is Role.SERVICE:
+        raise forbidden("Service accounts may only call /v1/verify.")
+    if not caller.role.sees_admin_view:
+        raise forbidden("Only managers and admins may do this.")
+    return caller
+
+
+def admin_only(caller: Annotated[Caller, Depends(current_user)]) -> Caller:
+    if caller.role is not Role.ADMIN:
+        raise forbidden("Only admins may do this.")
+    return caller
+
+
+def verifier(caller: Annotated[Caller, Depends(current_user)]) -> Caller:
+    if not caller.role.may_verify:
+        raise forbidden("Only service accounts and admins may verify keys.")
+    return caller
+
+
+User = Annotated[Caller, Depends(current_user)]
+KeyUser = Annotated[Caller, Depends(key_manager)]
+Manager = Annotated[Caller, Depends(team_manager)]
+Admin = Annotated[Caller, Depends(admin_only)]
+Verifier = Annotated[Caller, Depends(verifier)]

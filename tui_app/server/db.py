@@ -1,0 +1,275 @@
+"""Schema (SQLAlchemy 2 Core) and engine creation for SQLite and PostgreSQL.
+
+Times are stored as integer milliseconds since the epoch (UTC) through `Millis`: the
+same representation, ordering and index behaviour on SQLite and PostgreSQL, no time zone
+surprises. Code reads and writes aware `datetime`s; raw ints are accepted on write too
+(the seeder's bulk insert uses them).
+
+Keys carry denormalised owner fields (`owner_active`, `owner_email`, `owner_name`) and a
+lower-cased `search_text`, so the admin listing filters and sorts over one table with
+indexes and no join, even over a million keys. They are updated when a user changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+# Sort sentinels for NULL times, so keyset pagination orders NULLs consistently:
+# "never expires" sorts after every date, "never used" before every date.
+NEVER_EXPIRES_SORT = 253402300799000  # 9999-12-31T23:59:59Z
+NEVER_USED_SORT = -1
+
+
+class Millis(sa.types.TypeDecorator[datetime]):
+    """An aware UTC datetime stored as BIGINT milliseconds since the epoch."""
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, int):
+            return value
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return to_millis(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return from_millis(int(value))
+
+
+def to_millis(value: datetime) -> int:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp() * 1000)
+
+
+def from_millis(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1000, tz=UTC)
+
+
+def _text_c(length: int) -> sa.types.TypeEngine[str]:
+    """A string compared bytewise on PostgreSQL too (collation "C"), so sorting and
+    keyset pagination give the same order on every database, whatever its locale."""
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),  # stored lower-case
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", Millis, nullable=False),
+    sa.Column("deactivated_at", Millis),
+)
+
+teams = sa.Table(
+    "teams",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False, unique=True),
+    sa.Column("created_at", Millis, nullable=False),
+)
+
+team_members = sa.Table(
+    "team_members",
+    metadata,
+    sa.Column("team_id", sa.String(40), sa.ForeignKey("teams.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("user_id", sa.String(40), sa.ForeignKey("users.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Index("ix_team_members_user", "user_id"),
+)
+
+login_tokens = sa.Table(
+    "login_tokens",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("user_id", sa.String(40), sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False, unique=True),  # HMAC-SHA256 hex
+    sa.Column("hint", sa.String(32), nullable=False),
+    sa.Column("created_at", Millis, nullable=False),
+    sa.Column("expires_at", Millis),
+    sa.Column("revoked_at", Millis),
+    sa.Column("last_used_at", Millis),
+    sa.Index("ix_login_tokens_user", "user_id"),
+)
+
+keys = sa.Table(
+    "keys",
+    metadata,
+    sa.Column("id", _text_c(40), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("name_lower", _text_c(255), nullable=False),  # sort key for name
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("owner_id", sa.String(40), sa.ForeignKey("users.id"), nullable=False),
+    # Denormalised from users, kept in step by the user store: filters need no join.
+    sa.Column("owner_active", sa.Boolean, nullable=False, default=True),
+    sa.Column("owner_email", _text_c(320), nullable=False),
+    sa.Column("owner_name", sa.String(255), nullable=False),
+    sa.Column("search_text", sa.Text, nullable=False),  # lower(name, owner name, email)
+    sa.Column("created_by_id", sa.String(40)),
+    sa.Column("created_at", Millis, nullable=False),
+    sa.Column("expires_at", Millis),
+    sa.Column("scope", sa.String(16), nullable=False),
+    sa.Column("allowed_tools", sa.JSON, nullable=False),
+    sa.Column("blocked_tools", sa.JSON, nullable=False),
+    sa.Column("rate_limit_rpm", sa.Integer),
+    sa.Column("digest", sa.String(64), nullable=False, unique=True),  # HMAC-SHA256 hex
+    sa.Column("hint", sa.String(32), nullable=False),
+    sa.Column("env", sa.String(8), nullable=False),
+    sa.Column("last_used_at", Millis),
+    sa.Column("last_used_tool", sa.String(64)),
+    sa.Column("revoked_at", Millis),
+    sa.Column("revoked_by_id", sa.String(40)),
+    sa.Column("disabled_at", Millis),
+    sa.Column("disabled_by_id", sa.String(40)),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+)
+
+# Keyset pagination indexes: every sort column + id, plus the predicates we filter on.
+EXPIRES_SORT = sa.func.coalesce(keys.c.expires_at, sa.literal_column(str(NEVER_EXPIRES_SORT)))
+LAST_USED_SORT = sa.func.coalesce(keys.c.last_used_at, sa.literal_column(str(NEVER_USED_SORT)))
+sa.Index("ix_keys_name", keys.c.name_lower, keys.c.id)
+sa.Index("ix_keys_owner_sort", keys.c.owner_email, keys.c.id)
+sa.Index("ix_keys_created", keys.c.created_at, keys.c.id)
+sa.Index("ix_keys_expires_sort", EXPIRES_SORT, keys.c.id)
+sa.Index("ix_keys_last_used_sort", LAST_USED_SORT, keys.c.id)
+sa.Index("ix_keys_owner", keys.c.owner_id, keys.c.created_at, keys.c.id)
+sa.Index("ix_keys_expires", keys.c.expires_at)
+sa.Index("ix_keys_last_used", keys.c.last_used_at)
+sa.Index("ix_keys_revoked", keys.c.revoked_at)
+
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("at", Millis, nullable=False),
+    sa.Column("actor_id", sa.String(40)),
+    sa.Column("actor_name", sa.String(255)),
+    sa.Column("actor_email", sa.String(320)),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("key_id", sa.String(40)),
+    sa.Column("key_name", sa.String(255)),
+    sa.Column("key_owner_id", sa.String(40)),  # who may see the entry, after a delete too
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.Index("ix_audit_key", "key_id", "seq"),
+    sa.Index("ix_audit_actor", "actor_id", "seq"),
+    sa.Index("ix_audit_owner", "key_owner_id", "seq"),
+    sa.Index("ix_audit_action", "action", "seq"),
+)
+
+idempotency = sa.Table(
+    "idempotency",
+    metadata,
+    sa.Column("user_id", sa.String(40), primary_key=True),
+    sa.Column("idem_key", sa.String(255), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),  # SHA-256 of the body
+    sa.Column("key_id", sa.String(40), nullable=False),
+    sa.Column("created_at", Millis, nullable=False),
+)
+
+rate_limit = sa.Table(
+    "rate_limit",
+    metadata,
+    sa.Column("key_id", sa.String(40), primary_key=True),
+    sa.Column("window_start", sa.BigInteger, primary_key=True),  # epoch minute * 60
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+schema_migrations = sa.Table(
+    "schema_migrations",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("applied_at", Millis, nullable=False),
+)
+
+
+def normalise_url(url: str) -> str:
+    """postgresql:// → postgresql+psycopg:// (psycopg 3); sqlite URLs unchanged."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """A PostgreSQL URL whose connections use `schema` (tests get one schema each)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query["options"] = f"-csearch_path={schema}"
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> Engine:
+    url = normalise_url(url)
+    if is_sqlite(url):
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=20,
+            pool_pre_ping=False,
+        )
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy issue BEGIN itself (pysqlite's implicit transactions are
+            # off): so BEGIN IMMEDIATE is possible and no write sneaks in outside.
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # IMMEDIATE takes the write lock up front: two writers never deadlock
+            # upgrading from read locks, they queue on busy_timeout instead. Pure reads
+            # (read_tx) use a deferred BEGIN so they never wait for a writer (WAL).
+            if conn.get_execution_options().get("read_only"):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return sa.create_engine(
+        url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True,
+    )
+
+
+@contextmanager
+def read_tx(engine: Engine) -> Iterator[sa.Connection]:
+    """A transaction for reads only (on SQLite it does not take the write lock)."""
+    with engine.connect().execution_options(read_only=True) as conn, conn.begin():
+        yield conn
+
+
+def write_tx(engine: Engine) -> Any:
+    """A transaction that writes (on SQLite: BEGIN IMMEDIATE). Same as engine.begin()."""
+    return engine.begin()

@@ -1,0 +1,164 @@
+"""The backend inside the TUI's own process: uvicorn on 127.0.0.1 in a daemon thread.
+
+`start_embedded()` blocks until the server answers, then returns the URL and a login
+token minted for this run (kept only in memory). The first run in a data directory
+creates the local organisation with the OS user as its admin. demo=True uses a
+throw-away directory seeded with a demo organisation and signs in as its admin.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import uvicorn
+
+from tui_app.domain.clock import Clock, system_clock
+from tui_app.domain.roles import Role
+from tui_app.server import db, users_store
+from tui_app.server.app import create_app
+from tui_app.server.settings import Settings, load_or_create_pepper
+
+log = logging.getLogger("agentkeys.embedded")
+
+LOCAL_ADMIN_EMAIL_DOMAIN = "local"
+
+
+@dataclass
+class EmbeddedServer:
+    url: str
+    token: str = field(repr=False)
+    database_url: str
+    _server: uvicorn.Server = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+    _cleanup: Path | None = field(default=None, repr=False)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        if self._cleanup is not None:
+            shutil.rmtree(self._cleanup, ignore_errors=True)
+
+    def __repr__(self) -> str:
+        return f"EmbeddedServer(url={self.url!r}, token='…')"
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser() or "me"
+    except Exception:  # no passwd entry (containers): any name will do
+        return "me"
+
+
+def ensure_local_admin(engine: sa.Engine, now: Any) -> str:
+    """The local organisation's admin (the OS user); created on first run."""
+    with engine.begin() as conn:
+        row = conn.execute(
+            sa.select(db.users.c.id).where(db.users.c.role == Role.ADMIN.value)
+            .where(db.users.c.active.is_(True)).order_by(db.users.c.created_at).limit(1)
+        ).first()
+        if row is not None:
+            return str(row.id)
+        name = _os_user()
+        return users_store.create_user(
+            conn, email=f"{name}@{LOCAL_ADMIN_EMAIL_DOMAIN}", name=name, role=Role.ADMIN,
+            teams=["local"], now=now,
+        )
+
+
+def seed_fallback(engine: sa.Engine, settings: Settings, *, keys: int) -> str:
+    """A tiny demo organisation, used until tui_app.server.seed provides seed_demo.
+    Returns the admin's user id."""
+    from tui_app.server.demo_fallback import seed_small_demo
+
+    return seed_small_demo(engine, settings, keys=keys)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_embedded(
+    home: Path | None = None,
+    *,
+    demo: bool = False,
+    demo_keys: int = 300,
+    clock: Clock | None = None,
+) -> EmbeddedServer:
+    from tui_app import paths
+
+    cleanup: Path | None = None
+    if demo:
+        base = Path(tempfile.mkdtemp(prefix="agentkeys-demo-"))
+        cleanup = base
+        data_dir = base
+        pepper_path = base / "pepper"
+    elif home is not None:
+        data_dir = Path(home) / "data"
+        pepper_path = Path(home) / "config" / "pepper"
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    else:
+        data_dir = paths.data_dir()
+        pepper_path = paths.config_dir() / "pepper"
+    database_url = f"sqlite:///{data_dir / 'agentkeys.db'}"
+    settings = Settings(
+        database_url=database_url,
+        pepper=load_or_create_pepper(pepper_path),
+        clock=clock or system_clock,
+    )
+    app = create_app(settings)
+    engine: sa.Engine = app.state.engine
+    now = settings.clock()
+    admin_id = (_seed_demo(engine, settings, demo_keys) if demo
+                else ensure_local_admin(engine, now))
+    with engine.begin() as conn:
+        token = users_store.issue_login_token(conn, settings.pepper_bytes, admin_id, now)
+
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, name="agentkeys-embedded", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError("The embedded server did not start.")
+        time.sleep(0.01)
+    return EmbeddedServer(
+        url=f"http://127.0.0.1:{port}", token=token, database_url=database_url,
+        _server=server, _thread=thread, _cleanup=cleanup,
+    )
+
+
+def _seed_demo(engine: sa.Engine, settings: Settings, keys: int) -> str:
+    """Seed the demo organisation; returns the admin to sign in as."""
+    try:
+        from tui_app.server import seed  # H1b's module, when present
+    except ImportError:
+        seed = None  # type: ignore[assignment]
+    # Contract with seed.py: seed_demo(engine, *, settings, keys) fills the database and
+    # returns the demo admin's user id, or an object with .admin_id (or None: the first
+    # active admin is used).
+    if seed is not None and hasattr(seed, "seed_demo"):
+        result = seed.seed_demo(engine, settings=settings, keys=keys)
+        if isinstance(result, str):
+            return result
+        admin_id = getattr(result, "admin_id", None)
+        if isinstance(admin_id, str):
+            return admin_id
+        return ensure_local_admin(engine, settings.clock())
+    return seed_fallback(engine, settings, keys=keys)

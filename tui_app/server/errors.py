@@ -1,0 +1,246 @@
+"""One error layer: everything leaves the server as the SPEC §2 envelope.
+
+`{"error": {"code", "message", "details"}}`; VALIDATION_FAILED carries per-field
+`{"field", "message"}` details written for people. Bad input is never a 500: FastAPI's
+validation errors, malformed JSON, unknown fields, 404/405 and oversized bodies all map
+here, and a last-resort handler logs the exception type and place — no request data,
+so no secret — and answers 500 INTERNAL.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi import HTTPException as FastAPIHTTPException
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tui_app.domain.validation import FieldError
+
+log = logging.getLogger("agentkeys.server")
+
+
+class ApiProblem(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers
+
+
+def not_found(what: str = "key") -> ApiProblem:
+    return ApiProblem(404, "NOT_FOUND", f"No such {what}, or you may not see it.")
+
+
+def forbidden(message: str = "Your role may not do this.") -> ApiProblem:
+    return ApiProblem(403, "FORBIDDEN", message)
+
+
+def validation_failed(errors: list[FieldError] | FieldError) -> ApiProblem:
+    items = errors if isinstance(errors, list) else [errors]
+    details = [{"field": e.field, "message": e.message} for e in items]
+    summary = details[0]["message"] if len(details) == 1 else "Some fields need fixing."
+    return ApiProblem(422, "VALIDATION_FAILED", summary, details)
+
+
+def envelope(status: int, code: str, message: str, details: Any = None,
+             headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "details": details}},
+        status_code=status,
+        headers=headers,
+    )
+
+
+# -- pydantic errors → messages a person understands ----------------------------------
+
+_TYPE_WORDS = {
+    "string_type": "must be text",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "list_type": "must be a list",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "datetime_type": "must be a date and time such as 2026-01-31T23:59:59Z",
+    "datetime_parsing": "must be a date and time such as 2026-01-31T23:59:59Z",
+    "datetime_from_date_parsing": "must be a date and time such as 2026-01-31T23:59:59Z",
+    "datetime_object_invalid": "must be a date and time such as 2026-01-31T23:59:59Z",
+    "timezone_aware": "must include a time zone, such as Z",
+    "string_unicode": "must be valid text",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _message(err: dict[str, Any], field: str) -> str:
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    label = field.replace("_", " ").capitalize() if field != "body" else "The request body"
+    if kind == "missing":
+        return f"{label} is required."
+    if kind == "extra_forbidden":
+        return f"Unknown field '{field}'; remove it."
+    if kind in _TYPE_WORDS:
+        return f"{label} {_TYPE_WORDS[kind]}."
+    if kind in ("less_than_equal", "less_than"):
+        return f"{label} must be at most {ctx.get('le', ctx.get('lt'))}."
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{label} must be at least {ctx.get('ge', ctx.get('gt'))}."
+    if kind in ("string_too_long", "too_long"):
+        return f"{label} is too long (at most {ctx.get('max_length')})."
+    if kind in ("string_too_short", "too_short"):
+        return f"{label} is too short (at least {ctx.get('min_length')})."
+    if kind in ("literal_error", "enum"):
+        return f"{label} must be one of: {ctx.get('expected', '')}."
+    if kind == "json_invalid":
+        return "The request body is not valid JSON."
+    if kind == "value_error":
+        return str(ctx.get("error", "")) or f"{label} is not valid."
+    return f"{label} is not valid."
+
+
+def pydantic_details(errors: list[Any]) -> list[dict[str, str]]:
+    details: list[dict[str, str]] = []
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        # A list item's error belongs to the list's field: "allowed_tools", not ".3".
+        named = tuple(p for p in loc if not isinstance(p, int))
+        field = _field_name(named)
+        details.append({"field": field, "message": _message(err, field)})
+    return details
+
+
+# -- handlers ---------------------------------------------------------------------------
+
+_STATUS_CODES = {
+    400: "BAD_REQUEST",
+    401: "TOKEN_MISSING",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
+}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiProblem)
+    async def _problem(_request: Request, exc: ApiProblem) -> JSONResponse:
+        return envelope(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return envelope(
+                422, "VALIDATION_FAILED", "The request body is not valid JSON.",
+                [{"field": "body", "message": "The request body is not valid JSON."}],
+            )
+        details = pydantic_details(errors)
+        summary = details[0]["message"] if len(details) == 1 else "Some fields need fixing."
+        return envelope(422, "VALIDATION_FAILED", summary, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "HTTP_ERROR")
+        if exc.status_code == 404:
+            message = "There is nothing at this address."
+        elif exc.status_code == 405:
+            message = "This address does not accept that method."
+        else:
+            message = str(exc.detail) if isinstance(exc.detail, str) else code
+        return envelope(exc.status_code, code, message, None, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Type and route only: the exception text could echo request data.
+        log.error("unexpected %s in %s %s", type(exc).__name__, request.method,
+                  request.url.path)
+        return envelope(500, "INTERNAL", "The server hit an unexpected problem.")
+
+
+class BodySizeLimit:
+    """Refuse request bodies over `limit` bytes with 413 and the envelope (pure ASGI, so
+    it also stops chunked uploads that carry no Content-Length)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.limit
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    await self._reject(send)
+                    return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    # An HTTPException, so FastAPI's body parsing re-raises it as is
+                    # (anything else would become a 400 there).
+                    raise _TooLarge(413, self._message())
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._reject(send)
+
+    async def _reject(self, send: Send) -> None:
+        response = envelope(
+            413, "PAYLOAD_TOO_LARGE", self._message())
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": response.raw_headers})
+        await send({"type": "http.response.body", "body": response.body})
+
+
+    def _message(self) -> str:
+        return f"The request body is larger than {max(1, self.limit // 1024)} KiB."
+
+
+class _TooLarge(FastAPIHTTPException):
+    pass

@@ -1,0 +1,147 @@
+"""Agent keys: serialisation, visibility and state changes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tui_app.domain.clock import to_rfc3339
+from tui_app.domain.roles import Role
+from tui_app.domain.status import KeyStatus, derive_status
+from tui_app.server import db, users_store
+from tui_app.server.schemas import AgentKeyOut, UserRefOut
+from tui_app.server.users_store import Caller
+
+K = db.keys
+
+# Status as SQL, mirroring domain.status.derive_status (first match wins).
+STATUS_RANK = {KeyStatus.ACTIVE: 0, KeyStatus.INACTIVE: 1, KeyStatus.EXPIRED: 2,
+               KeyStatus.REVOKED: 3}
+
+
+def status_rank_expr(now: datetime) -> sa.ColumnElement[int]:
+    # Literals, not bound parameters: the same expression may appear in SELECT and
+    # GROUP BY, and PostgreSQL only matches them when they are textually equal.
+    now_ms = sa.literal_column(str(int(db.to_millis(now))))
+    expires = sa.type_coerce(K.c.expires_at, sa.BigInteger)
+    return sa.case(
+        (K.c.revoked_at.is_not(None), sa.literal_column("3")),
+        (sa.and_(K.c.expires_at.is_not(None), expires <= now_ms), sa.literal_column("2")),
+        (sa.or_(K.c.disabled_at.is_not(None), K.c.owner_active.is_(False)),
+         sa.literal_column("1")),
+        else_=sa.literal_column("0"),
+    )
+
+
+def status_clause(status: KeyStatus, now: datetime) -> sa.ColumnElement[bool]:
+    not_expired = sa.or_(K.c.expires_at.is_(None), K.c.expires_at > now)
+    if status is KeyStatus.REVOKED:
+        return K.c.revoked_at.is_not(None)
+    if status is KeyStatus.EXPIRED:
+        return sa.and_(K.c.revoked_at.is_(None), K.c.expires_at.is_not(None),
+                       K.c.expires_at <= now)
+    if status is KeyStatus.INACTIVE:
+        return sa.and_(K.c.revoked_at.is_(None), not_expired,
+                       sa.or_(K.c.disabled_at.is_not(None), K.c.owner_active.is_(False)))
+    return sa.and_(K.c.revoked_at.is_(None), not_expired, K.c.disabled_at.is_(None),
+                   K.c.owner_active.is_(True))
+
+
+def visible_clause(caller: Caller) -> sa.ColumnElement[bool]:
+    """Keys the caller may see in listings: own; team members' (manager); all (admin)."""
+    if caller.role is Role.ADMIN:
+        return sa.true()
+    if caller.role is Role.MANAGER and caller.team_ids:
+        return sa.or_(
+            K.c.owner_id == caller.id,
+            K.c.owner_id.in_(users_store.team_member_ids(caller.team_ids)),
+        )
+    return K.c.owner_id == caller.id
+
+
+def may_see(conn: Connection, caller: Caller, owner_id: str) -> bool:
+    if caller.role is Role.SERVICE:
+        return False
+    if owner_id == caller.id or caller.role is Role.ADMIN:
+        return True
+    if caller.role is Role.MANAGER and caller.team_ids:
+        found = conn.execute(
+            sa.select(db.team_members.c.user_id)
+            .where(db.team_members.c.user_id == owner_id)
+            .where(db.team_members.c.team_id.in_(caller.team_ids))
+            .limit(1)
+        ).first()
+        return found is not None
+    return False
+
+
+def get_row(conn: Connection, key_id: str, *, for_update: bool = False) -> Any:
+    query = sa.select(K).where(K.c.id == key_id)
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).first()
+
+
+def status_of(row: Any, now: datetime) -> tuple[KeyStatus, Any]:
+    return derive_status(
+        now=now, revoked_at=row.revoked_at, expires_at=row.expires_at,
+        disabled_at=row.disabled_at, owner_active=row.owner_active,
+    )
+
+
+def to_out(row: Any, now: datetime, refs: dict[str, UserRefOut]) -> AgentKeyOut:
+    status, reason = status_of(row, now)
+    owner = refs.get(row.owner_id) or UserRefOut(
+        id=row.owner_id, name=row.owner_name, email=row.owner_email
+    )
+    return AgentKeyOut(
+        id=row.id,
+        name=row.name,
+        description=row.description or "",
+        owner=owner,
+        created_by=refs.get(row.created_by_id) if row.created_by_id else None,
+        created_at=to_rfc3339(row.created_at) or "",
+        expires_at=to_rfc3339(row.expires_at),
+        scope=row.scope,
+        allowed_tools=list(row.allowed_tools or []),
+        blocked_tools=list(row.blocked_tools or []),
+        rate_limit_rpm=row.rate_limit_rpm,
+        hint=row.hint,
+        last_used_at=to_rfc3339(row.last_used_at),
+        last_used_tool=row.last_used_tool,
+        revoked_at=to_rfc3339(row.revoked_at),
+        revoked_by=refs.get(row.revoked_by_id) if row.revoked_by_id else None,
+        disabled_at=to_rfc3339(row.disabled_at),
+        disabled_by=refs.get(row.disabled_by_id) if row.disabled_by_id else None,
+        status=status.value,
+        status_reason=reason.value if reason else None,
+        version=row.version,
+    )
+
+
+def many_out(conn: Connection, rows: list[Any], now: datetime) -> list[AgentKeyOut]:
+    # Owners' refs come from the row itself; only other people need a lookup (usually
+    # nobody: most keys are created, disabled and revoked by their owner).
+    refs: dict[str, UserRefOut] = {
+        row.owner_id: UserRefOut(id=row.owner_id, name=row.owner_name, email=row.owner_email)
+        for row in rows
+    }
+    wanted: set[str | None] = set()
+    for row in rows:
+        wanted.update((row.created_by_id, row.revoked_by_id, row.disabled_by_id))
+    wanted -= set(refs)
+    wanted.discard(None)
+    if wanted:
+        refs.update(users_store.refs(conn, wanted))
+    return [to_out(row, now, refs) for row in rows]
+
+
+def one_out(conn: Connection, row: Any, now: datetime) -> AgentKeyOut:
+    return many_out(conn, [row], now)[0]
+
+
+def used_within(row: Any, now: datetime, window: timedelta) -> bool:
+    return row.last_used_at is not None and row.last_used_at > now - window

@@ -1,0 +1,1 @@
+"""HTTP routes, one module per area of SPEC §2."""

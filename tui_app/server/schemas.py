@@ -1,0 +1,220 @@
+"""Request and response models: the JSON contract of SPEC §2 (see domain/models.py).
+
+Requests forbid unknown fields. Field types are loose where the domain validators give
+better messages (names, tools); responses are exact so /openapi.json describes them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- responses ------------------------------------------------------------------------
+
+
+class UserRefOut(BaseModel):
+    id: str
+    name: str
+    email: str
+
+
+class AgentKeyOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    owner: UserRefOut
+    created_by: UserRefOut | None
+    created_at: str
+    expires_at: str | None
+    scope: Literal["read", "read_write"]
+    allowed_tools: list[str]
+    blocked_tools: list[str]
+    rate_limit_rpm: int | None
+    hint: str
+    last_used_at: str | None
+    last_used_tool: str | None
+    revoked_at: str | None
+    revoked_by: UserRefOut | None
+    disabled_at: str | None
+    disabled_by: UserRefOut | None
+    status: Literal["active", "inactive", "expired", "revoked"]
+    status_reason: Literal["revoked", "expired", "disabled", "owner_deactivated"] | None
+    version: int
+
+
+class Totals(BaseModel):
+    active: int
+    inactive: int
+    expired: int
+    revoked: int
+    all: int
+
+
+class KeyPage(BaseModel):
+    items: list[AgentKeyOut]
+    next_cursor: str | None
+    totals: Totals | None = None
+
+
+class CreatedKeyOut(BaseModel):
+    key: AgentKeyOut
+    secret: str
+
+
+class DeletedKeyOut(BaseModel):
+    id: str
+    deleted: bool
+    used_in_last_24h: bool
+    last_used_at: str | None
+
+
+class UserOut(BaseModel):
+    id: str
+    email: str
+    name: str
+    role: Literal["member", "manager", "admin", "service"]
+    teams: list[str]
+    active: bool
+    created_at: str | None
+
+
+class PolicyOut(BaseModel):
+    max_lifetime_days: int
+    require_terms: bool
+    key_env: Literal["live", "test"]
+
+
+class ServerOut(BaseModel):
+    version: str
+
+
+class MeOut(BaseModel):
+    user: UserOut
+    policy: PolicyOut
+    server: ServerOut
+
+
+class UserPage(BaseModel):
+    items: list[UserOut]
+    next_cursor: str | None
+
+
+class CreatedUserOut(BaseModel):
+    user: UserOut
+    token: str
+
+
+class AuditEventOut(BaseModel):
+    id: str
+    at: str
+    actor: UserRefOut | None
+    action: str
+    key_id: str | None
+    key_name: str | None
+    source: str
+    details: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEventOut]
+    next_cursor: str | None
+
+
+class BulkItemOut(BaseModel):
+    id: str
+    ok: bool
+    code: str | None
+    message: str | None
+    key: AgentKeyOut | None
+
+
+class BulkOut(BaseModel):
+    results: list[BulkItemOut]
+
+
+class RateLimitOut(BaseModel):
+    limit: int
+    remaining: int
+    reset_at: str
+
+
+class VerifyOut(BaseModel):
+    valid: bool
+    code: Literal[
+        "VALID", "TOKEN_MISSING", "TOKEN_MALFORMED", "TOKEN_INVALID", "TOKEN_EXPIRED",
+        "TOKEN_REVOKED", "TOKEN_INACTIVE", "TOOL_FORBIDDEN", "SCOPE_FORBIDDEN",
+        "RATE_LIMITED",
+    ]
+    message: str | None = None
+    key: AgentKeyOut | None = None
+    ratelimit: RateLimitOut | None = None
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+# -- requests -------------------------------------------------------------------------
+
+
+class KeyCreateIn(Strict):
+    name: str = Field(max_length=10_000)
+    description: str | None = Field(default="", max_length=20_000)
+    # Absent: the default preset (30 days, within policy); null: never (if allowed).
+    expires_at: datetime | None = None
+    scope: Literal["read", "read_write"] = "read"
+    allowed_tools: list[str] = Field(default_factory=list, max_length=1000)
+    blocked_tools: list[str] = Field(default_factory=list, max_length=1000)
+    rate_limit_rpm: int | None = None
+    accept_terms: bool = False
+
+
+class KeyPatchIn(BaseModel):
+    # Unknown fields are checked by hand: scope/tools/rpm get SCOPE_IMMUTABLE, others 422.
+    model_config = ConfigDict(extra="allow")
+    name: str | None = Field(default=None, max_length=10_000)
+    description: str | None = Field(default=None, max_length=20_000)
+    expires_at: datetime | None = None
+
+
+class BulkIn(Strict):
+    action: Literal["revoke", "disable", "enable", "extend"]
+    ids: list[str] = Field(min_length=1, max_length=1000)
+    days: int | None = Field(default=None, ge=1, le=36500)
+
+
+class UserCreateIn(Strict):
+    email: str = Field(max_length=320)
+    name: str = Field(max_length=10_000)
+    role: Literal["member", "manager", "admin", "service"] = "member"
+    teams: list[str] = Field(default_factory=list, max_length=100)
+
+
+class VerifyIn(Strict):
+    key: str = Field(max_length=200)
+    tool: str | None = Field(default=None, max_length=200)
+    access: Literal["read", "write"] | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut}
+    for status in (400, 401, 403, 404, 405, 409, 413, 422, 429, 500)
+}

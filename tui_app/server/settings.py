@@ -1,0 +1,127 @@
+"""Server settings and the pepper.
+
+The pepper (the HMAC key for token digests) lives in a 0600 file outside the database,
+so a copy of the database alone cannot be used to test guessed tokens offline.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tui_app import __version__
+from tui_app.domain.clock import Clock, system_clock
+from tui_app.domain.expiry import DEFAULT_MAX_LIFETIME_DAYS
+
+PEPPER_BYTES = 32
+
+
+class PepperFileError(RuntimeError):
+    """The pepper file exists but is unusable (unsafe permissions or bad content)."""
+
+
+def load_or_create_pepper(path: Path) -> bytes:
+    """Read the pepper from `path`, creating it (mode 0600, O_EXCL) on first use."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(PEPPER_BYTES) + "\n")
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise PepperFileError(
+            f"{path} is readable by other users; run: chmod 600 {path}"
+        )
+    text = path.read_text().strip()
+    try:
+        pepper = bytes.fromhex(text)
+    except ValueError:
+        raise PepperFileError(f"{path} does not hold a hex pepper.") from None
+    if len(pepper) < 16:
+        raise PepperFileError(f"{path} holds a pepper that is too short.")
+    return pepper
+
+
+@dataclass
+class Settings:
+    database_url: str
+    pepper: bytes | str
+    max_lifetime_days: int = DEFAULT_MAX_LIFETIME_DAYS  # 0 = unlimited
+    key_env: str = "live"
+    require_terms: bool = False
+    clock: Clock = system_clock
+    max_body_bytes: int = 64 * 1024
+    # last_used_at is written at most this often per key (SPEC: accurate within 60 s).
+    last_used_resolution_s: int = 60
+    idempotency_window_hours: int = 24
+    version: str = __version__
+    # Migrations run when the app is created; tests and the embedded server keep this on.
+    migrate_on_start: bool = True
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.pepper, str):
+            self.pepper = self.pepper.encode()
+        if not self.pepper:
+            raise ValueError("Settings.pepper must not be empty")
+        if self.key_env not in ("live", "test"):
+            raise ValueError("key_env must be live or test")
+
+    @property
+    def pepper_bytes(self) -> bytes:
+        assert isinstance(self.pepper, bytes)
+        return self.pepper
+
+    def __repr__(self) -> str:  # the pepper never reaches a log
+        return (
+            f"Settings(database_url={_redact_url(self.database_url)!r}, pepper='…', "
+            f"max_lifetime_days={self.max_lifetime_days}, key_env={self.key_env!r})"
+        )
+
+    @classmethod
+    def from_env(cls, database_url: str | None = None, **overrides: object) -> Settings:
+        """Settings for `agentkeys serve`: AGENTKEYS_DATABASE_URL, AGENTKEYS_PEPPER_FILE,
+        AGENTKEYS_MAX_LIFETIME_DAYS, AGENTKEYS_KEY_ENV, AGENTKEYS_REQUIRE_TERMS."""
+        from tui_app import paths
+
+        url = database_url or os.environ.get("AGENTKEYS_DATABASE_URL") or default_database_url()
+        pepper_file = os.environ.get("AGENTKEYS_PEPPER_FILE")
+        pepper_path = Path(pepper_file) if pepper_file else paths.config_dir() / "pepper"
+        values: dict[str, object] = {
+            "database_url": url,
+            "pepper": load_or_create_pepper(pepper_path),
+        }
+        if "AGENTKEYS_MAX_LIFETIME_DAYS" in os.environ:
+            values["max_lifetime_days"] = int(os.environ["AGENTKEYS_MAX_LIFETIME_DAYS"])
+        if "AGENTKEYS_KEY_ENV" in os.environ:
+            values["key_env"] = os.environ["AGENTKEYS_KEY_ENV"]
+        if "AGENTKEYS_REQUIRE_TERMS" in os.environ:
+            values["require_terms"] = os.environ["AGENTKEYS_REQUIRE_TERMS"].lower() in (
+                "1", "true", "yes", "on",
+            )
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def default_database_url() -> str:
+    from tui_app import paths
+
+    return f"sqlite:///{paths.data_dir() / 'agentkeys.db'}"
+
+
+def _redact_url(url: str) -> str:
+    """Hide a password in a database URL (postgresql://user:secret@host/db)."""
+    if "://" in url and "@" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        if ":" in creds:
+            creds = creds.split(":", 1)[0] + ":***"
+        return f"{scheme}://{creds}@{host}"
+    return url

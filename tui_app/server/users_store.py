@@ -1,0 +1,167 @@
+"""Users, teams and login tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tui_app.domain.clock import to_rfc3339
+from tui_app.domain.ids import new_id
+from tui_app.domain.keyformat import TokenKind
+from tui_app.domain.roles import Role
+from tui_app.server import db, security
+from tui_app.server.schemas import UserOut, UserRefOut
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The authenticated user of a request."""
+
+    id: str
+    email: str
+    name: str
+    role: Role
+    active: bool
+    team_ids: tuple[str, ...]
+    team_names: tuple[str, ...]
+    created_at: datetime | None = None
+
+    @property
+    def ref(self) -> UserRefOut:
+        return UserRefOut(id=self.id, name=self.name, email=self.email)
+
+
+def search_text(name: str, owner_name: str, owner_email: str) -> str:
+    return f"{name}\n{owner_name}\n{owner_email}".lower()
+
+
+def ensure_team(conn: Connection, name: str, now: datetime) -> str:
+    found = conn.execute(sa.select(db.teams.c.id).where(db.teams.c.name == name)).scalar()
+    if found:
+        return str(found)
+    team_id = new_id("team")
+    conn.execute(db.teams.insert().values(id=team_id, name=name, created_at=now))
+    return team_id
+
+
+def create_user(
+    conn: Connection,
+    *,
+    email: str,
+    name: str,
+    role: Role | str,
+    teams: list[str] | tuple[str, ...] = (),
+    now: datetime,
+    user_id: str | None = None,
+) -> str:
+    user_id = user_id or new_id("usr")
+    conn.execute(
+        db.users.insert().values(
+            id=user_id, email=email.strip().lower(), name=name.strip(), role=str(Role(role)),
+            active=True, created_at=now,
+        )
+    )
+    for team in teams:
+        team_id = ensure_team(conn, team, now)
+        conn.execute(db.team_members.insert().values(team_id=team_id, user_id=user_id))
+    return user_id
+
+
+def issue_login_token(
+    conn: Connection, pepper: bytes, user_id: str, now: datetime, env: str = "live",
+    expires_at: datetime | None = None,
+) -> str:
+    """Mint a login token (akp_…); only its digest is stored. Returns the plaintext."""
+    token, digest, hint = security.new_token(pepper, TokenKind.PERSONAL, env)
+    conn.execute(
+        db.login_tokens.insert().values(
+            id=new_id("tok"), user_id=user_id, digest=digest, hint=hint, created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    return token
+
+
+def revoke_login_token(conn: Connection, pepper: bytes, token: str, now: datetime) -> bool:
+    result = conn.execute(
+        db.login_tokens.update()
+        .where(db.login_tokens.c.digest == security.digest(pepper, token))
+        .where(db.login_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def teams_of(conn: Connection, user_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """user id → [(team id, team name)], sorted by name."""
+    out: dict[str, list[tuple[str, str]]] = {uid: [] for uid in user_ids}
+    if not user_ids:
+        return out
+    rows = conn.execute(
+        sa.select(db.team_members.c.user_id, db.teams.c.id, db.teams.c.name)
+        .join(db.teams, db.teams.c.id == db.team_members.c.team_id)
+        .where(db.team_members.c.user_id.in_(user_ids))
+        .order_by(db.teams.c.name)
+    )
+    for user_id, team_id, team_name in rows:
+        out[user_id].append((team_id, team_name))
+    return out
+
+
+def caller_from_row(conn: Connection, row: Any) -> Caller:
+    teams = teams_of(conn, [row.id])[row.id]
+    return Caller(
+        id=row.id, email=row.email, name=row.name, role=Role(row.role), active=row.active,
+        team_ids=tuple(t[0] for t in teams), team_names=tuple(t[1] for t in teams),
+        created_at=row.created_at,
+    )
+
+
+def user_out(row: Any, team_names: list[str] | tuple[str, ...]) -> UserOut:
+    return UserOut(
+        id=row.id, email=row.email, name=row.name, role=row.role, teams=list(team_names),
+        active=row.active, created_at=to_rfc3339(row.created_at),
+    )
+
+
+def get_user(conn: Connection, user_id: str) -> Any:
+    return conn.execute(sa.select(db.users).where(db.users.c.id == user_id)).first()
+
+
+def find_user(conn: Connection, id_or_email: str) -> Any:
+    column = db.users.c.email if "@" in id_or_email else db.users.c.id
+    value = id_or_email.strip().lower() if "@" in id_or_email else id_or_email.strip()
+    return conn.execute(sa.select(db.users).where(column == value)).first()
+
+
+def refs(conn: Connection, user_ids: set[str | None]) -> dict[str, UserRefOut]:
+    wanted = [u for u in user_ids if u]
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        sa.select(db.users.c.id, db.users.c.name, db.users.c.email)
+        .where(db.users.c.id.in_(wanted))
+    )
+    return {r.id: UserRefOut(id=r.id, name=r.name, email=r.email) for r in rows}
+
+
+def deactivate_user(conn: Connection, user_id: str, now: datetime) -> None:
+    """The user's keys stop working at once: owner_active is the flag every check reads;
+    their login tokens stop at the next request (users.active is read on auth)."""
+    conn.execute(
+        db.users.update().where(db.users.c.id == user_id).values(active=False, deactivated_at=now)
+    )
+    conn.execute(
+        db.keys.update().where(db.keys.c.owner_id == user_id).values(
+            owner_active=False, version=db.keys.c.version + 1
+        )
+    )
+
+
+def team_member_ids(team_ids: tuple[str, ...]) -> sa.Select[Any]:
+    """A subquery: ids of every member of the given teams."""
+    return sa.select(db.team_members.c.user_id).where(db.team_members.c.team_id.in_(team_ids))

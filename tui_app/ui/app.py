@@ -1,0 +1,318 @@
+"""AgentKeysApp: the shell that holds the connection, the screens and the status.
+
+Screens reach the backend through `app.api` (ApiClient), the caller through `app.me`,
+time through `app.clock()`. The first frame is painted before anything heavy happens:
+the backend (embedded server, keyring, httpx) is opened in a thread worker afterwards,
+and screens load when `app.backend_ready` fires (again after every reconnection).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState
+
+from tui_app.client.errors import ApiError, ServerUnreachable
+from tui_app.domain.clock import Clock, system_clock
+from tui_app.domain.models import Me
+from tui_app.ui.backend import Connection, Target
+from tui_app.ui.commands import AgentKeysCommands
+from tui_app.ui.safe import safe_message
+from tui_app.ui.screens.my_keys import MyKeysScreen
+
+if TYPE_CHECKING:
+    from tui_app.client.api import ApiClient
+
+T = TypeVar("T")
+
+RETRY_SECONDS = 3.0
+
+
+class ConnectionState(StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    UNREACHABLE = "unreachable"
+    REJECTED = "login rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusInfo:
+    """What the status bar shows; replaced as a whole so one watcher sees every change."""
+
+    state: ConnectionState = ConnectionState.CONNECTING
+    url: str = ""
+    user: str = ""
+    role: str = ""
+    credential: str = ""
+    detail: str = ""
+
+
+def _audit_screen() -> Screen[Any]:
+    from tui_app.ui.screens.audit import AuditScreen
+
+    return AuditScreen()
+
+
+def _admin_screen() -> Screen[Any]:
+    from tui_app.ui.screens.admin import AdminScreen
+
+    return AdminScreen()
+
+
+class AgentKeysApp(App[None]):
+    """agentkeys: own keys, admin triage and the audit log over the HTTP API."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "agentkeys"
+    COMMANDS = App.COMMANDS | {AgentKeysCommands}
+    MODES = {"my-keys": MyKeysScreen, "admin": _admin_screen, "audit": _audit_screen}
+    BINDINGS = [
+        Binding("1", "show_my_keys", "My keys", show=False, id="screen-my-keys",
+                tooltip="Your own keys: Active and Inactive panes"),
+        Binding("2", "show_admin", "Admin", show=False, id="screen-admin",
+                tooltip="Every key you may manage (managers and admins)"),
+        Binding("3", "show_audit", "Audit", show=False, id="screen-audit",
+                tooltip="The audit log of the keys you may see"),
+        Binding("question_mark", "show_help", "Help", id="help", key_display="?",
+                tooltip="Every key binding"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Leave agentkeys"),
+    ]
+
+    status: reactive[StatusInfo] = reactive(StatusInfo, always_update=True)
+
+    def __init__(
+        self,
+        target: Target | None = None,
+        *,
+        server_url: str | None = None,
+        token: str | None = None,
+        credential: str = "given to the app",
+        clock: Clock | None = None,
+    ) -> None:
+        """Either a `target` to open in the background (the command line's way), or a
+        `server_url` and `token` that are already known (tests, screenshots)."""
+        super().__init__()
+        self.clock: Clock = clock or system_clock
+        self.api: ApiClient | None = None
+        self.me: Me | None = None
+        self.connection: Connection | None = None
+        self._target = target or Target()
+        self._given = (
+            Connection(server_url, token, credential) if server_url is not None else None
+        )
+        self.server_url = server_url or ""
+        self.backend_ready: Signal[Me] = Signal(self, "backend-ready")
+        self._retry_timer: Any = None
+
+    # -- start-up ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.status = StatusInfo(url=self.server_url or self._target.label)
+        self.switch_mode("my-keys")
+        if self._given is not None:
+            self._use_connection(self._given)
+        else:
+            # After the first frame: the thread's imports must not compete with it.
+            self.call_after_refresh(self._open_backend)
+
+    @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
+    def _open_backend(self) -> None:
+        connection = self._target.open()  # blocking: embedded server, keyring, config
+        from tui_app.client import api  # httpx: imported here, off the first paint
+
+        api.ApiClient  # noqa: B018 - the import is the work
+        self.call_from_thread(self._use_connection, connection)
+
+    def _use_connection(self, connection: Connection) -> None:
+        from tui_app.client.api import ApiClient
+
+        self.connection = connection
+        self.server_url = connection.url
+        self.api = ApiClient(connection.url, connection.token, source="tui")
+        self._set_status(url=connection.url, credential=connection.credential)
+        self._load_me()
+
+    @work(exclusive=True, group="me", exit_on_error=False)
+    async def _load_me(self) -> None:
+        me = await self.call_api(lambda api: api.me(), what="Signing in")
+        if me is None:
+            return
+        self.me = me
+        role = me.user.role.value
+        self._set_status(
+            state=ConnectionState.CONNECTED, user=me.user.name or me.user.email, role=role,
+            detail="",
+        )
+        self.backend_ready.publish(me)
+
+    # -- connection state ----------------------------------------------------------------
+
+    def _set_status(self, **changes: Any) -> None:
+        current = self.status
+        values = {name: getattr(current, name) for name in StatusInfo.__slots__}
+        values.update(changes)
+        self.status = StatusInfo(**values)
+
+    @property
+    def connected(self) -> bool:
+        return self.status.state is ConnectionState.CONNECTED and self.api is not None
+
+    def mark_unreachable(self, error: ServerUnreachable | None = None) -> None:
+        """The server did not answer: say so once, keep retrying in the background."""
+        if self.status.state is not ConnectionState.UNREACHABLE:
+            self._set_status(state=ConnectionState.UNREACHABLE, detail="retrying")
+            self.notify(
+                f"Cannot reach the server at {safe_message(self.server_url)}. "
+                f"Retrying every {RETRY_SECONDS:.0f} s; nothing you typed is lost.",
+                title="Server unreachable", severity="error", timeout=8, markup=False,
+            )
+        if self._retry_timer is None:
+            self._retry_timer = self.set_interval(RETRY_SECONDS, self._probe)
+
+    def mark_connected(self) -> None:
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+            self._retry_timer = None
+        if self.status.state is ConnectionState.CONNECTED:
+            return
+        was_unreachable = self.status.state is ConnectionState.UNREACHABLE
+        if self.me is None:
+            self._set_status(state=ConnectionState.CONNECTING, detail="")
+            self._load_me()
+            return
+        self._set_status(state=ConnectionState.CONNECTED, detail="")
+        if was_unreachable:
+            self.notify("Connected to the server again.", markup=False)
+        self.backend_ready.publish(self.me)
+
+    def _probe(self) -> None:
+        if self.api is None:
+            if self.connection is None and self._given is None:
+                self._open_backend()
+            return
+        self._health()
+
+    @work(exclusive=True, group="probe", exit_on_error=False)
+    async def _health(self) -> None:
+        if self.api is None:
+            return
+        try:
+            await self.api.health()
+        except (ServerUnreachable, ApiError):
+            return
+        self.mark_connected()
+
+    async def call_api(
+        self, call: Callable[[ApiClient], Awaitable[T]], *, what: str = "The request"
+    ) -> T | None:
+        """Run one API call for a screen: failures become a message, never a crash.
+
+        Returns None when the call failed (the user has been told why)."""
+        if self.api is None:
+            self.notify("Still connecting to the server…", markup=False)
+            return None
+        try:
+            result = await call(self.api)
+        except ServerUnreachable as exc:
+            self.mark_unreachable(exc)
+            return None
+        except ApiError as exc:
+            self.report_api_error(exc, what=what)
+            return None
+        if self.status.state is not ConnectionState.CONNECTED:
+            self.mark_connected()
+        return result
+
+    def report_api_error(self, exc: ApiError, *, what: str = "The request") -> None:
+        if exc.is_auth:
+            self._set_status(state=ConnectionState.REJECTED, detail=exc.code)
+        self.notify(
+            f"{what} failed: {safe_message(exc.message)} ({safe_message(exc.code)})",
+            severity="error", timeout=8, markup=False,
+        )
+
+    def watching(
+        self, call: Callable[[ApiClient], Awaitable[T]]
+    ) -> Awaitable[T]:
+        """For a modal's submit: errors go back to the modal (it shows them and keeps the
+        input), and the status bar still learns that the server is unreachable."""
+
+        async def run() -> T:
+            if self.api is None:
+                raise ServerUnreachable(self.server_url, "not connected yet")
+            try:
+                result = await call(self.api)
+            except ServerUnreachable as exc:
+                self.mark_unreachable(exc)
+                raise
+            if self.status.state is not ConnectionState.CONNECTED:
+                self.mark_connected()
+            return result
+
+        return run()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place for what nobody expected: tell the user, keep running."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "connect":
+            self._set_status(state=ConnectionState.UNREACHABLE, detail="could not start")
+            self.notify(
+                f"Could not open the server: {safe_message(error)}",
+                severity="error", timeout=15, markup=False,
+            )
+            if self._retry_timer is None:
+                self._retry_timer = self.set_interval(RETRY_SECONDS * 5, self._probe)
+            return
+        if isinstance(error, ServerUnreachable):
+            self.mark_unreachable(error)
+            return
+        if isinstance(error, ApiError):
+            self.report_api_error(error)
+            return
+        self.log.error("worker failed", worker=event.worker.name, error=repr(error))
+        self.notify(
+            f"Something went wrong: {safe_message(type(error).__name__)}: {safe_message(error)}",
+            severity="error", timeout=10, markup=False,
+        )
+
+    # -- screens -------------------------------------------------------------------------
+
+    def action_show_my_keys(self) -> None:
+        self.switch_mode("my-keys")
+
+    def action_show_admin(self) -> None:
+        if self.me is not None and not self.me.user.role.sees_admin_view:
+            self.notify("The Admin screen is for managers and admins.", markup=False)
+            return
+        try:
+            self.switch_mode("admin")
+        except ImportError:
+            self.notify("The Admin screen is not available in this build.", markup=False)
+
+    def action_show_audit(self) -> None:
+        self.switch_mode("audit")
+
+    def action_show_help(self) -> None:
+        from tui_app.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # -- shutdown ------------------------------------------------------------------------
+
+    async def on_unmount(self) -> None:
+        if self.api is not None:
+            await self.api.aclose()
+        if self.connection is not None and self.connection.close is not None:
+            self.connection.close()

@@ -1,0 +1,279 @@
+"""Edit or extend a key: name, description and a new expiry (SPEC §1 "Locked at creation").
+
+Scope, tool lists and rate limit are shown but locked. The save carries If-Match with
+the version the form was opened on, so a change made elsewhere meanwhile is not
+silently overwritten: the server answers 409 CONFLICT, the form says so and offers to
+reload the key — keeping what the user typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import tzinfo
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Input, Static
+
+from tui_app.client.errors import ApiError, ServerUnreachable
+from tui_app.domain.clock import Clock
+from tui_app.domain.models import AgentKey, Policy
+from tui_app.domain.sanitize import clean
+from tui_app.ui.modals.expiry_field import ExpiryField
+from tui_app.ui.modals.form_base import FormModalMixin
+from tui_app.ui.modals.forms import (
+    FormErrors,
+    KeyEdit,
+    check_field,
+    describe_instant,
+    local_zone,
+    parse_key_edit,
+    relative_days,
+)
+from tui_app.ui.safe import safe_text
+
+Submit = Callable[[KeyEdit], Awaitable[AgentKey]]
+Reload = Callable[[str], Awaitable[AgentKey]]
+
+CONFLICT_MESSAGE = (
+    "This key was changed elsewhere since you opened the form. Press Reload (ctrl+r) to "
+    "load the latest version — what you typed here stays."
+)
+
+
+class EditKeyModal(FormModalMixin, ModalScreen[AgentKey | None]):
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Save", priority=True, id="form-submit"),
+        Binding("ctrl+r", "reload_key", "Reload", show=False, id="form-reload"),
+        Binding("escape", "cancel", "Cancel", id="form-cancel"),
+        *(
+            Binding(digit, f"pick_expiry('{digit}')", "Expiry", show=False)
+            for digit in "01234567"
+        ),
+    ]
+
+    def __init__(
+        self,
+        key: AgentKey,
+        policy: Policy,
+        submit: Submit,
+        clock: Clock,
+        *,
+        zone: tzinfo | None = None,
+        reload: Reload | None = None,
+    ) -> None:
+        super().__init__()
+        self.key = key
+        self.policy = policy
+        self._submit = submit
+        self._reload = reload  # None: self.app.api.get_key, when the app has one
+        self.clock = clock
+        self.zone = zone or local_zone()
+        self._busy = False
+
+    # -- building ----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="edit-dialog", classes="form-dialog"):
+            title = Text("Edit key ", style="bold")
+            title.append_text(safe_text(self.key.name, "bold"))
+            yield Static(title, classes="form-title", id="edit-title")
+            with VerticalScroll(id="edit-body", classes="form-body"):
+                yield Static(self._expired_note(), id="edit-expired")
+                yield from self.text_row("Name", "name")
+                yield from self.text_row("Description", "description")
+                yield ExpiryField(
+                    self.policy,
+                    self.clock,
+                    self.zone,
+                    keep_label="Keep",
+                    keep_summary=self._keep_summary(),
+                    id="expiry-field",
+                )
+                yield Static(self._locked(), id="edit-locked")
+            with Vertical(classes="form-footer"):
+                yield Static("", id="form-error", classes="form-error")
+                with Horizontal(classes="form-buttons"):
+                    yield Button("Cancel", id="form-cancel", compact=True)
+                    yield Button("Reload  ctrl+r", id="form-reload", compact=True)
+                    yield Button("Save  ctrl+s", id="form-submit", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        # Shown cleaned: a raw ESC from older data must not reach the terminal via Input.
+        self.query_one("#name", Input).value = clean(self.key.name)
+        self.query_one("#description", Input).value = clean(self.key.description)
+        self._show_expired_note()
+        self.show_general(None)
+        self.query_one("#name", Input).focus()
+
+    def _is_expired(self) -> bool:
+        return self.key.expires_at is not None and self.key.expires_at <= self.clock()
+
+    def _expired_note(self) -> Text:
+        if not self._is_expired():
+            return Text("")
+        assert self.key.expires_at is not None
+        ago = relative_days(self.key.expires_at, self.clock())
+        return Text(f"Expired {ago} — pick a new date to reactivate.", style="bold")
+
+    def _show_expired_note(self) -> None:
+        note = self.query_one("#edit-expired", Static)
+        note.update(self._expired_note())
+        note.display = self._is_expired()
+
+    def _keep_summary(self) -> str:
+        if self.key.expires_at is None:
+            return "Keeps the current expiry: never."
+        when = self.key.expires_at
+        return (
+            f"Keeps the current expiry: {describe_instant(when, self.zone)} "
+            f"({relative_days(when, self.clock())})."
+        )
+
+    def _locked(self) -> Text:
+        key = self.key
+        text = Text("Locked at creation\n", style="bold")
+        text.append(f"Scope: {'read and write' if key.scope == 'read_write' else 'read'}\n")
+        text.append("Allowed tools: ")
+        text.append_text(safe_text(", ".join(key.allowed_tools) or "all"))
+        text.append("\nBlocked tools: ")
+        text.append_text(safe_text(", ".join(key.blocked_tools) or "none"))
+        text.append(
+            "\nRequests/min: "
+            + (f"{key.rate_limit_rpm:,}" if key.rate_limit_rpm else "no limit")
+            + "\n"
+        )
+        text.append("To change scope: revoke and create a new key.", style="italic")
+        return text
+
+    # -- inline validation -------------------------------------------------------------
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        field = event.input.id or ""
+        if field in ("name", "description") and self.has_error(field):
+            self.show_field_error(field, check_field(field, event.value))
+
+    @on(Input.Blurred)
+    def _input_blurred(self, event: Input.Blurred) -> None:
+        field = event.input.id or ""
+        if field in ("name", "description"):
+            self.show_field_error(field, check_field(field, event.value))
+
+    def action_pick_expiry(self, digit: str) -> None:
+        self.query_one(ExpiryField).pick(digit)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "pick_expiry" and isinstance(self.focused, Input))
+
+    # -- submit ------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#form-submit")
+    def action_submit(self) -> None:
+        if self._busy:
+            return
+        expiry_field = self.query_one(ExpiryField)
+        expiry_error = expiry_field.error_for_submit()
+        try:
+            edit = parse_key_edit(
+                name=self._typed("name", self.key.name),
+                description=self._typed("description", self.key.description),
+                expiry=expiry_field.choice(),
+                version=self.key.version,
+                policy=self.policy,
+                now=self.clock(),
+                zone=self.zone,
+            )
+        except FormErrors as err:
+            errors = dict(err.errors)
+            if expiry_error:
+                errors["expires_at"] = expiry_error
+            self.show_errors(errors, "Fix the fields marked below, then press ctrl+s.")
+            return
+        self.clear_errors()
+        self._send(edit)
+
+    def _typed(self, widget_id: str, original: str) -> str:
+        """What to send: an untouched field sends the original (line breaks and all),
+        not the cleaned text shown; the server then judges the real value."""
+        value = self.input_value(widget_id)
+        return original if value == clean(original) else value
+
+    @work(exclusive=True, group="edit-key", exit_on_error=False)
+    async def _send(self, edit: KeyEdit) -> None:
+        self.set_busy(True, "Saving…")
+        try:
+            updated = await self._submit(edit)
+        except ServerUnreachable:
+            self.set_busy(False)
+            self.show_general(
+                "Cannot reach the server — your input is kept. Press ctrl+s to try again."
+            )
+        except ApiError as err:
+            self.set_busy(False)
+            if err.code == "CONFLICT":
+                self.show_general(CONFLICT_MESSAGE)
+                self.query_one("#form-reload", Button).add_class("-visible")
+            elif err.code == "NOT_FOUND":
+                self.show_general("This key no longer exists: it was deleted elsewhere.")
+            else:
+                self.show_api_error(err)
+        except Exception as err:  # shown, not raised: the form must survive
+            self.set_busy(False)
+            self.show_general(f"Could not save the key ({type(err).__name__}).")
+        else:
+            self.dismiss(updated)
+
+    # -- reload after a conflict -------------------------------------------------------
+
+    @on(Button.Pressed, "#form-reload")
+    def action_reload_key(self) -> None:
+        self._load_latest()
+
+    @work(exclusive=True, group="edit-key-reload", exit_on_error=False)
+    async def _load_latest(self) -> None:
+        reload = self._reload
+        if reload is None:
+            api = getattr(self.app, "api", None)
+            reload = getattr(api, "get_key", None)
+        if reload is None:
+            self.show_general("Cannot reload here: close the form and open it again.")
+            return
+        try:
+            latest = await reload(self.key.id)
+        except ServerUnreachable:
+            self.show_general("Cannot reach the server to reload. Try again in a moment.")
+            return
+        except ApiError as err:
+            self.show_api_error(err)
+            return
+        self.key = latest
+        # The user's typed name/description stay; only what they cannot edit is refreshed.
+        self.query_one("#edit-locked", Static).update(self._locked())
+        self.query_one(ExpiryField).keep_summary = self._keep_summary()
+        self.query_one(ExpiryField).validate()
+        self._show_expired_note()
+        self.query_one("#form-reload", Button).remove_class("-visible")
+        latest_name = safe_text(latest.name).plain
+        self.show_general(
+            f"Reloaded: elsewhere the key is now named “{latest_name}”. Your changes are "
+            "kept — press ctrl+s to save them over it."
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#form-cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+    def first_error_widget(self, field: str) -> Widget | None:
+        if field == "expires_at":
+            return self.query_one(ExpiryField).row
+        found = self.query(f"#{field}") if field in ("name", "description") else None
+        return found.first() if found else None

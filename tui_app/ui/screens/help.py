@@ -1,0 +1,131 @@
+"""Help (`?`): every key binding, grouped by where it works, searchable.
+
+Read from the bindings themselves (the same source as the footer and the command
+palette), plus the keys of forms and dialogs, which only exist while a modal is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input
+
+# Keys that live in modals (tui_app/ui/modals) and in Textual itself.
+DIALOG_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("Forms", "ctrl+s", "Submit the form from any field"),
+    ("Forms", "escape", "Cancel the form (nothing is saved)"),
+    ("Forms", "tab / shift+tab", "Next / previous field"),
+    ("Forms", "1-6", "Expiry quick-select: 7, 30, 60, 90 days, 1 year, custom date"),
+    ("Forms", "arrows", "Move in the expiry choices and the calendar"),
+    ("Secret dialog", "c", "Copy the new key (locally, or sent to your terminal over SSH)"),
+    ("Secret dialog", "enter", "I copied it, continue"),
+    ("Confirmations", "tab / →", "Move from Cancel to the confirming button"),
+    ("Confirmations", "enter", "Press the focused button (focus starts on Cancel)"),
+    ("Confirmations", "escape", "Cancel"),
+    ("Everywhere", "ctrl+p", "Command palette: every action by name"),
+)
+
+
+def _bindings(items: Iterable[Any]) -> Iterator[Binding]:
+    for item in items:
+        yield item if isinstance(item, Binding) else Binding(*item)
+
+
+def _screen_groups() -> list[tuple[str, list[Any]]]:
+    from tui_app.ui.app import AgentKeysApp
+    from tui_app.ui.screens.audit import AuditScreen
+    from tui_app.ui.screens.my_keys import MyKeysScreen
+
+    groups: list[tuple[str, list[Any]]] = [
+        ("Everywhere", AgentKeysApp.BINDINGS),
+        ("My keys", MyKeysScreen.BINDINGS),
+    ]
+    try:
+        from tui_app.ui.screens.admin import AdminScreen
+
+        groups.append(("Admin", AdminScreen.BINDINGS))
+    except ImportError:  # the admin screen is optional in a partial build
+        pass
+    groups.append(("Audit log", AuditScreen.BINDINGS))
+    return groups
+
+
+def help_rows(key_display: Any) -> list[tuple[str, str, str]]:
+    """(group, key, what it does) for every binding with a description."""
+    rows: list[tuple[str, str, str]] = []
+    for group, bindings in _screen_groups():
+        for binding in _bindings(bindings):
+            if not binding.description:
+                continue
+            what = binding.description
+            if binding.tooltip:
+                what = f"{what}: {binding.tooltip}"
+            rows.append((group, key_display(binding), what))
+    rows.extend(DIALOG_KEYS)
+    return rows
+
+
+class HelpScreen(Screen[None]):
+    """Every key, grouped; type to search."""
+
+    TITLE = "Help"
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="help-close", tooltip="Back to where you were"),
+        Binding("question_mark", "close", "Close", show=False, key_display="?"),
+        Binding("slash", "search", "Search", key_display="/", id="help-search",
+                tooltip="Search the key bindings"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="help")
+        self.rows: list[tuple[str, str, str]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        yield Input(placeholder="search keys and actions", id="help-search")
+        yield DataTable(id="help-table", cursor_type="row", zebra_stripes=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#help-table", DataTable)
+        table.add_column("Where", width=14)
+        table.add_column("Key", width=16)
+        table.add_column("What it does")
+        self.rows = help_rows(self.app.get_key_display)
+        self._show("")
+        table.focus()
+
+    def _show(self, query: str) -> None:
+        table = self.query_one("#help-table", DataTable)
+        table.clear()
+        needle = query.casefold().strip()
+        shown = [r for r in self.rows if not needle or needle in " ".join(r).casefold()]
+        for group, key, what in shown:
+            table.add_row(Text(group, style="bold"), Text(key), Text(what))
+        table.border_title = (
+            f"Keys ({len(shown)} of {len(self.rows)})" if needle else f"Keys ({len(self.rows)})"
+        )
+
+    @on(Input.Changed, "#help-search")
+    def _search(self, event: Input.Changed) -> None:
+        self._show(event.value)
+
+    @on(Input.Submitted, "#help-search")
+    def _search_done(self) -> None:
+        self.query_one("#help-table").focus()
+
+    def action_search(self) -> None:
+        self.query_one("#help-search").focus()
+
+    def action_close(self) -> None:
+        search = self.query_one("#help-search", Input)
+        if search.has_focus and search.value:
+            search.value = ""
+            return
+        self.dismiss()

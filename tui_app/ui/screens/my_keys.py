@@ -1,0 +1,391 @@
+"""My keys: the Active and Inactive panes, the details of the highlighted key, actions.
+
+Every network call runs in a worker; failures become messages (app.call_api) and the
+screen keeps working. Modals (create, secret, edit, confirm) come from tui_app/ui/modals
+and are imported when first used, which keeps the first paint light.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input
+
+from tui_app.client.errors import ServerUnreachable
+from tui_app.domain.models import AgentKey, AuditEvent, Me
+from tui_app.domain.status import KeyStatus
+from tui_app.ui.safe import safe_message, safe_text
+from tui_app.ui.timefmt import relative
+from tui_app.ui.widgets.key_details import KeyDetails
+from tui_app.ui.widgets.key_list import KeyList, is_expiring_soon
+from tui_app.ui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from tui_app.ui.app import AgentKeysApp
+
+RECENT_EVENTS = 5
+REVOKE_WARNING = "All requests using this key will be rejected immediately. This cannot be undone."
+
+
+def _matches(key: AgentKey, needle: str) -> bool:
+    haystack = " ".join(
+        (key.name, key.description, key.id, key.hint, *key.allowed_tools, *key.blocked_tools)
+    ).casefold()
+    return needle in haystack
+
+
+def _quoted(key: AgentKey) -> Text:
+    return Text("“") + safe_text(key.name, "bold") + Text(f"” ({key.hint})")
+
+
+class MyKeysScreen(Screen[None]):
+    """Your own keys: Active pane, Inactive pane, details of the highlighted key."""
+
+    TITLE = "My keys"
+    BINDINGS = [
+        Binding("n", "new_key", "New", id="new-key", tooltip="Create a key"),
+        Binding("e", "edit_key", "Edit", id="edit-key",
+                tooltip="Rename, describe or extend the highlighted key (also when expired)"),
+        Binding("d", "toggle_key", "Disable/enable", id="toggle-key",
+                tooltip="Disable the highlighted key, or enable it again"),
+        Binding("R", "revoke_key", "Revoke", id="revoke-key", key_display="R",
+                tooltip="Revoke the highlighted key for good"),
+        Binding("delete", "delete_key", "Delete", id="delete-key", key_display="del",
+                tooltip="Delete an inactive, expired or revoked key"),
+        Binding("slash", "filter_keys", "Filter", id="filter-keys", key_display="/",
+                tooltip="Show only keys whose name, description, id or tools match"),
+        Binding("r", "refresh_keys", "Refresh", id="refresh-keys", tooltip="Load your keys again"),
+        Binding("tab", "switch_pane", "Switch pane", id="switch-pane", show=False,
+                tooltip="Move between the Active and Inactive panes"),
+        Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False,
+                tooltip="Clear the filter"),
+    ]
+
+    app: AgentKeysApp
+
+    def __init__(self) -> None:
+        super().__init__(id="my-keys")
+        self.all_keys: list[AgentKey] = []
+        self.filter_text = ""
+        self.loaded = False
+        self._pane = "active-keys"
+        self._events: dict[str, tuple[AuditEvent, ...]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        with Horizontal(id="my-keys-body"):
+            with Vertical(id="key-lists"):
+                yield Input(placeholder="filter: name, description, id or tool — esc clears",
+                            id="key-filter", classes="-hidden")
+                yield KeyList("active", id="active-keys")
+                yield KeyList("inactive", id="inactive-keys")
+            yield KeyDetails(id="key-details")
+        yield StatusBar(id="status-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#active-keys", KeyList).border_title = "Active (loading…)"
+        self.query_one("#inactive-keys", KeyList).border_title = "Inactive"
+        self.query_one("#key-details", KeyDetails).border_title = "Details"
+        self.query_one("#active-keys").focus()
+        self.app.backend_ready.subscribe(self, self._on_backend_ready)
+        self.set_interval(60, self._render_lists)  # relative times stay true
+        if self.app.connected:
+            self.load_keys()
+
+    def _on_backend_ready(self, _me: Me) -> None:
+        self.load_keys()
+
+    def on_screen_resume(self) -> None:
+        if self.loaded and self.app.connected:
+            self.load_keys()
+
+    # -- loading and showing -------------------------------------------------------------
+
+    @work(exclusive=True, group="keys-load", exit_on_error=False)
+    async def load_keys(self, keep_id: str | None = None) -> None:
+        keys = await self.app.call_api(lambda api: api.list_all_keys("all"),
+                                       what="Loading your keys")
+        if keys is None:
+            return
+        self.all_keys = list(keys)
+        self._events.clear()
+        self.loaded = True
+        self._render_lists(keep_id)
+
+    def _render_lists(self, keep_id: str | None = None) -> None:
+        if not self.loaded:
+            return
+        now = self.app.clock()
+        needle = self.filter_text.casefold().strip()
+        shown = [k for k in self.all_keys if not needle or _matches(k, needle)]
+        active = sorted(
+            (k for k in shown if k.status is KeyStatus.ACTIVE),
+            key=lambda k: (k.expires_at is None, k.expires_at or k.created_at, k.name.casefold()),
+        )
+        inactive = sorted(
+            (k for k in shown if k.status is not KeyStatus.ACTIVE),
+            key=lambda k: -(k.revoked_at or k.disabled_at or k.expires_at
+                            or k.created_at).timestamp(),
+        )
+        active_list = self.query_one("#active-keys", KeyList)
+        inactive_list = self.query_one("#inactive-keys", KeyList)
+        active_list.show(active, now, keep_id=keep_id)
+        inactive_list.show(inactive, now, keep_id=keep_id)
+        total_active = sum(1 for k in self.all_keys if k.status is KeyStatus.ACTIVE)
+        total_inactive = len(self.all_keys) - total_active
+        soon = sum(1 for k in self.all_keys if is_expiring_soon(k, now))
+        filtered = bool(needle)
+        active_list.border_title = (
+            f"Active ({len(active)} of {total_active})" if filtered else f"Active ({total_active})"
+        ) + (f" · {soon} expiring soon" if soon else "")
+        inactive_list.border_title = (
+            f"Inactive ({len(inactive)} of {total_inactive})" if filtered
+            else f"Inactive ({total_inactive})"
+        )
+        active_list.border_subtitle = "" if active else (
+            "no matches" if filtered else "no active keys — n creates one")
+        inactive_list.border_subtitle = "" if inactive or not filtered else "no matches"
+        self.sub_title = (
+            (f"! {soon} keys expire within 7 days" if soon > 1 else "! 1 key expires within 7 days")
+            if soon else ""
+        )
+        if keep_id is not None:
+            target = "inactive-keys" if keep_id in {k.id for k in inactive} else "active-keys"
+            if self._pane != target:
+                self.query_one(f"#{target}", KeyList).focus()
+        self._show_details()
+
+    @property
+    def current_list(self) -> KeyList:
+        return self.query_one(f"#{self._pane}", KeyList)
+
+    @property
+    def selected_key(self) -> AgentKey | None:
+        return self.current_list.highlighted_key
+
+    def _show_details(self) -> None:
+        key = self.selected_key
+        details = self.query_one("#key-details", KeyDetails)
+        now = self.app.clock()
+        details.show(key, now, self._events.get(key.id) if key else None)
+        if key is not None and key.id not in self._events:
+            self.load_events(key.id)
+
+    @work(exclusive=True, group="key-events", exit_on_error=False)
+    async def load_events(self, key_id: str) -> None:
+        await asyncio.sleep(0.15)  # holding a cursor key down must not flood the server
+        api = self.app.api
+        if api is None:
+            return
+        try:
+            page = await api.audit(key_id=key_id, limit=RECENT_EVENTS)
+        except ServerUnreachable as exc:
+            self.app.mark_unreachable(exc)
+            return
+        except Exception:  # the details stay useful without their events
+            self._events[key_id] = ()
+        else:
+            self._events[key_id] = page.items
+        key = self.selected_key
+        if key is not None and key.id == key_id:
+            self.query_one("#key-details", KeyDetails).show_events(
+                self._events[key_id], self.app.clock())
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == self._pane:
+            self._show_details()
+
+    def on_descendant_focus(self, event: Any) -> None:
+        widget = event.widget
+        if isinstance(widget, KeyList) and widget.id != self._pane:
+            self._pane = widget.id or "active-keys"
+            self._show_details()
+
+    # -- filter, panes, refresh ----------------------------------------------------------
+
+    def action_filter_keys(self) -> None:
+        box = self.query_one("#key-filter", Input)
+        box.remove_class("-hidden")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#key-filter", Input)
+        if box.has_class("-hidden"):
+            return
+        box.value = ""
+        box.add_class("-hidden")
+        self.current_list.focus()
+
+    @on(Input.Changed, "#key-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self._render_lists()
+
+    @on(Input.Submitted, "#key-filter")
+    def _filter_done(self) -> None:
+        if not self.filter_text:
+            self.query_one("#key-filter", Input).add_class("-hidden")
+        self.current_list.focus()
+
+    def action_switch_pane(self) -> None:
+        other = "inactive-keys" if self._pane == "active-keys" else "active-keys"
+        if self.focused is not None and not isinstance(self.focused, KeyList):
+            other = self._pane  # from the filter box: back to the pane you were in
+        self.query_one(f"#{other}", KeyList).focus()
+
+    def action_refresh_keys(self) -> None:
+        self.load_keys()
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _ready(self) -> bool:
+        if self.app.me is None or self.app.api is None:
+            self.notify("Still connecting to the server…", markup=False)
+            return False
+        return True
+
+    def _key_or_say(self) -> AgentKey | None:
+        key = self.selected_key
+        if key is None:
+            self.notify("No key is highlighted.", markup=False)
+        return key
+
+    def _done(self, verb: str, key: AgentKey, severity: str = "information") -> None:
+        self.notify(f"{verb} “{safe_message(key.name)}”.", markup=False,
+                    severity=severity)  # type: ignore[arg-type]
+
+    @work(exclusive=True, group="key-action", exit_on_error=False)
+    async def action_new_key(self) -> None:
+        if not self._ready():
+            return
+        from tui_app.ui.modals.create_key import CreateKeyModal
+        from tui_app.ui.modals.secret import SecretDialog
+
+        me = self.app.me
+        assert me is not None
+        created = await self.app.push_screen_wait(CreateKeyModal(
+            me.policy, me.user.role,
+            lambda req: self.app.watching(lambda api: api.create_key(**req.as_create_kwargs())),
+            self.app.clock,
+        ))
+        if created is None:
+            return
+        self.load_keys(keep_id=created.key.id)
+        await self.app.push_screen_wait(SecretDialog(created, self.app.server_url))
+
+    @work(exclusive=True, group="key-action", exit_on_error=False)
+    async def action_edit_key(self) -> None:
+        if not self._ready() or (key := self._key_or_say()) is None:
+            return
+        if key.status is KeyStatus.REVOKED:
+            self.notify("A revoked key cannot be edited or extended; create a new one.",
+                        markup=False, severity="warning")
+            return
+        from tui_app.ui.modals.edit_key import EditKeyModal
+
+        me = self.app.me
+        assert me is not None
+        saved = await self.app.push_screen_wait(EditKeyModal(
+            key, me.policy,
+            lambda edit: self.app.watching(
+                lambda api: api.update_key(key.id, **edit.as_update_kwargs())),
+            self.app.clock,
+        ))
+        if saved is not None:
+            self._done("Saved", saved)
+            self.load_keys(keep_id=saved.id)
+
+    @work(exclusive=True, group="key-action", exit_on_error=False)
+    async def action_toggle_key(self) -> None:
+        if not self._ready() or (key := self._key_or_say()) is None:
+            return
+        if key.status is KeyStatus.REVOKED:
+            self.notify("A revoked key cannot be enabled again; create a new one.",
+                        markup=False, severity="warning")
+            return
+        if key.status is KeyStatus.EXPIRED:
+            self.notify("This key has expired: press e to extend it.", markup=False,
+                        severity="warning")
+            return
+        if key.status is KeyStatus.INACTIVE and key.disabled_at is None:
+            self.notify("Its owner is deactivated; only an admin can change that.",
+                        markup=False, severity="warning")
+            return
+        if key.status is KeyStatus.ACTIVE:
+            from tui_app.ui.modals.confirm import ConfirmModal
+
+            body = Text("Disable ") + _quoted(key) + Text(
+                "?\n\nRequests using this key will be rejected until you enable it again.")
+            if not await self.app.push_screen_wait(ConfirmModal("Disable key", body, "Disable")):
+                return
+            changed = await self.app.call_api(lambda api: api.disable_key(key.id),
+                                              what="Disabling the key")
+            verb = "Disabled"
+        else:
+            changed = await self.app.call_api(lambda api: api.enable_key(key.id),
+                                              what="Enabling the key")
+            verb = "Enabled"
+        if changed is not None:
+            self._done(verb, changed)
+            self.load_keys(keep_id=changed.id)
+
+    @work(exclusive=True, group="key-action", exit_on_error=False)
+    async def action_revoke_key(self) -> None:
+        if not self._ready() or (key := self._key_or_say()) is None:
+            return
+        if key.status is KeyStatus.REVOKED:
+            self.notify("This key is already revoked.", markup=False)
+            return
+        from tui_app.ui.modals.confirm import ConfirmModal
+
+        body = Text("Revoke ") + _quoted(key) + Text(f"?\n\n{REVOKE_WARNING}")
+        if not await self.app.push_screen_wait(ConfirmModal("Revoke key", body, "Revoke")):
+            return
+        revoked = await self.app.call_api(lambda api: api.revoke_key(key.id),
+                                          what="Revoking the key")
+        if revoked is not None:
+            self._done("Revoked", revoked)
+            self.load_keys(keep_id=revoked.id)
+
+    @work(exclusive=True, group="key-action", exit_on_error=False)
+    async def action_delete_key(self) -> None:
+        if not self._ready() or (key := self._key_or_say()) is None:
+            return
+        if key.status is KeyStatus.ACTIVE:
+            self.notify(
+                f"“{safe_message(key.name)}” is active and cannot be deleted. "
+                "Disable (d) or revoke (R) it first.",
+                title="Delete refused", severity="error", markup=False)
+            return
+        from tui_app.ui.modals.confirm import ConfirmModal
+
+        now = self.app.clock()
+        body = Text("Delete ") + _quoted(key) + Text(
+            "?\n\nThe key disappears from your lists; its audit entries stay.")
+        recent = key.last_used_at is not None and key.last_used_at > now - timedelta(hours=24)
+        if recent:
+            body.append(
+                f"\n\n! It was used {relative(key.last_used_at, now)}: "
+                "something may still depend on it.", style="bold")
+        if not await self.app.push_screen_wait(ConfirmModal("Delete key", body, "Delete")):
+            return
+        reply = await self.app.call_api(lambda api: api.delete_key(key.id),
+                                        what="Deleting the key")
+        if reply is None:
+            return
+        if reply.get("used_in_last_24h") and not recent:
+            self.notify(f"Deleted “{safe_message(key.name)}”, which was used in the last "
+                        "24 hours.", severity="warning", markup=False)
+        else:
+            self._done("Deleted", key)
+        self.load_keys()

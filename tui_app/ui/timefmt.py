@@ -1,0 +1,52 @@
+"""Times for people: relative in lists ("in 12 days", "3 h ago"), absolute in details.
+
+`now` always comes from the app's injectable clock (`app.clock()`), never from the
+system directly, so tests and snapshots are deterministic. Absolute times are shown in
+UTC with the zone spelled out: one unambiguous form on every machine and in every
+snapshot, matching what the API and the CLI's --json output say.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+_MINUTE = 60
+_HOUR = 60 * _MINUTE
+_DAY = 24 * _HOUR
+
+
+def _span(seconds: float) -> str:
+    seconds = abs(seconds)
+    if seconds < _HOUR:
+        return f"{max(1, int(seconds // _MINUTE))} min"
+    if seconds < _DAY:
+        return f"{int(seconds // _HOUR)} h"
+    days = int(seconds // _DAY)
+    if days < 365:
+        return "1 day" if days == 1 else f"{days} days"
+    years = days // 365
+    return "1 year" if years == 1 else f"{years} years"
+
+
+def relative(when: datetime | None, now: datetime, *, none: str = "never") -> str:
+    """'in 12 days', '3 h ago', 'just now'; `none` for a missing time (default 'never')."""
+    if when is None:
+        return none
+    delta = (when - now).total_seconds()
+    if abs(delta) < _MINUTE:
+        return "just now"
+    return f"in {_span(delta)}" if delta > 0 else f"{_span(delta)} ago"
+
+
+def absolute(when: datetime | None, *, none: str = "never") -> str:
+    """'2026-11-22 22:31 UTC'."""
+    if when is None:
+        return none
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def expires_within(when: datetime | None, now: datetime, days: int = 7) -> bool:
+    """True for a time in the future that is at most `days` away (the 'expiring soon' flag)."""
+    return when is not None and now < when <= now + timedelta(days=days)

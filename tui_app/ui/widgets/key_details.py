@@ -1,0 +1,127 @@
+"""Details of the highlighted key: every field, absolute times, and its recent events.
+
+Built as a Rich grid of `Text` cells from safe_text, never markup from data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from tui_app.domain.models import AgentKey, AuditEvent, UserRef
+from tui_app.domain.status import KeyStatus
+from tui_app.ui.safe import safe_text
+from tui_app.ui.timefmt import absolute, relative
+from tui_app.ui.widgets.key_list import is_expiring_soon
+
+_REASON_TEXT = {
+    "disabled": "disabled by a person or a program",
+    "owner_deactivated": "its owner was deactivated",
+    "expired": "past its expiry",
+    "revoked": "revoked (permanent)",
+}
+
+
+def _who(user: UserRef | None) -> Text:
+    if user is None:
+        return Text("—", style="dim")
+    return safe_text(user.name or user.email)
+
+
+def _when(when: datetime | None, now: datetime, *, none: str = "never") -> Text:
+    if when is None:
+        return Text(none, style="dim")
+    return Text(f"{absolute(when)} ({relative(when, now)})")
+
+
+def _tools(tools: Sequence[str], empty: str) -> Text:
+    if not tools:
+        return Text(empty, style="dim")
+    return safe_text(", ".join(tools))
+
+
+def key_fields(key: AgentKey, now: datetime) -> Table:
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    status = Text(key.status.value.upper(), style="bold")
+    if key.status is not KeyStatus.ACTIVE and key.status_reason:
+        status.append(f" — {_REASON_TEXT.get(key.status_reason, key.status_reason)}",
+                      style="")
+    expires = _when(key.expires_at, now, none="never (no expiration)")
+    if is_expiring_soon(key, now):
+        expires = Text("! ", style="bold yellow") + expires + Text(" — expires soon",
+                                                                     style="bold yellow")
+    rows: list[tuple[str, Text]] = [
+        ("Name", safe_text(key.name)),
+        ("Status", status),
+        ("Key", Text(f"{key.hint}   {key.id}")),
+        ("Description", safe_text(key.description, keep_newlines=True)
+         if key.description else Text("—", style="dim")),
+        ("Owner", _who(key.owner)),
+        ("Created", _when(key.created_at, now)),
+        ("Created by", _who(key.created_by)),
+        ("Expires", expires),
+        ("Last used", _when(key.last_used_at, now)),
+        ("Last tool", safe_text(key.last_used_tool) if key.last_used_tool
+         else Text("—", style="dim")),
+        ("Scope", Text("read and write" if key.scope == "read_write" else "read only")),
+        ("Allowed tools", _tools(key.allowed_tools, "all tools")),
+        ("Blocked tools", _tools(key.blocked_tools, "none")),
+        ("Rate limit", Text(f"{key.rate_limit_rpm} requests/min" if key.rate_limit_rpm
+                            else "no limit")),
+    ]
+    if key.disabled_at is not None:
+        rows.append(("Disabled", _when(key.disabled_at, now) + Text(" by ") +
+                     _who(key.disabled_by)))
+    if key.revoked_at is not None:
+        rows.append(("Revoked", _when(key.revoked_at, now) + Text(" by ") +
+                     _who(key.revoked_by)))
+    rows.append(("Version", Text(str(key.version), style="dim")))
+    for label, value in rows:
+        grid.add_row(label, value)
+    return grid
+
+
+def event_lines(events: Sequence[AuditEvent] | None, now: datetime) -> Text:
+    if events is None:
+        return Text("loading recent events…", style="dim")
+    if not events:
+        return Text("no events yet", style="dim")
+    lines = Text()
+    for event in events:
+        lines.append(f"{relative(event.at, now):>12}  ", style="dim")
+        lines.append_text(safe_text(event.action, "bold"))
+        lines.append("  ")
+        lines.append_text(_who(event.actor))
+        lines.append(f" via {event.source}\n", style="dim")
+    lines.rstrip()
+    return lines
+
+
+class KeyDetails(VerticalScroll, can_focus=False):
+    """The right-hand side of My keys."""
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(id="key-fields")
+        yield Static(Text("Recent activity", style="bold underline"), id="key-events-title")
+        yield Static(id="key-events")
+
+    def show(self, key: AgentKey | None, now: datetime,
+             events: Sequence[AuditEvent] | None = None) -> None:
+        fields = self.query_one("#key-fields", Static)
+        if key is None:
+            fields.update(Text("No key selected. Press n to create one.", style="dim"))
+            self.query_one("#key-events", Static).update("")
+            return
+        fields.update(Group(key_fields(key, now)))
+        self.show_events(events, now)
+
+    def show_events(self, events: Sequence[AuditEvent] | None, now: datetime) -> None:
+        self.query_one("#key-events", Static).update(event_lines(events, now))

@@ -1,0 +1,561 @@
+"""A virtual key table for 100,000+ keys that never loads the whole set (SPEC §4 Admin).
+
+Textual's DataTable needs every row up front (≈22 s to first paint at 100,000 rows).
+This table follows toolong's `LogLines`: a `ScrollView` whose `virtual_size` is the row
+count and whose `render_line(y)` renders only the visible rows, through an LRU cache of
+rendered strips. Rows come from `KeyPages`, a cache of server pages: the server offers
+keyset cursors only (no offsets), so pages are fetched in order as the viewport moves
+down, each page remembering the cursor that fetches it again, and far pages are evicted
+so memory stays bounded however far the user scrolls. Rows not fetched yet render as
+"loading…"; the total from `include_totals` sizes the scrollbar before they arrive.
+
+Sorting is k9s style — Shift+letter sorts by a column, the same key again flips the
+order — and a click on a header does the same; the table only announces the request
+(`SortChanged`) and the screen reloads with the new order.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events, work
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui_app.domain.clock import Clock, system_clock
+from tui_app.domain.models import AgentKey, Page
+from tui_app.ui.safe import safe_text
+from tui_app.ui.timefmt import relative
+
+def compact(text: str) -> str:
+    """'198 days ago' → '198d ago': relative times that fit a 9-cell column."""
+    for long, short in ((" days", "d"), (" day", "d"), (" years", "y"), (" year", "y"),
+                        (" min", "min"), (" h", "h")):
+        text = text.replace(long, short)
+    return text
+
+
+Fetch = Callable[[str | None, int], Awaitable[Page[AgentKey]]]
+
+FIRST_PAGE = 100  # small first page: first rows on screen sooner
+PAGE = 200  # pages near the viewport
+WALK_PAGE = 500  # the server's maximum, when walking far down (End, scrollbar drag)
+MAX_CACHED_ROWS = 10_000  # pages beyond this are evicted (cursor kept, rows dropped)
+
+
+@dataclass
+class _Page:
+    start: int
+    cursor: str | None  # fetches this page again after eviction
+    limit: int
+    count: int
+    items: tuple[AgentKey, ...] | None  # None once evicted
+    next_cursor: str | None
+    used: int = 0  # LRU tick
+
+
+class KeyPages:
+    """Rows of a keyset-paginated listing, fetched on demand, bounded in memory."""
+
+    def __init__(self, max_rows: int = MAX_CACHED_ROWS) -> None:
+        self.pages: list[_Page] = []
+        self._starts: list[int] = []
+        self.total: int | None = None  # from include_totals, if the screen knows it
+        self.max_rows = max_rows
+        self._tick = 0
+
+    @property
+    def loaded_end(self) -> int:
+        """Rows 0..loaded_end-1 have a known page (maybe evicted)."""
+        return self.pages[-1].start + self.pages[-1].count if self.pages else 0
+
+    @property
+    def exhausted(self) -> bool:
+        return bool(self.pages) and self.pages[-1].next_cursor is None
+
+    @property
+    def row_count(self) -> int:
+        if self.exhausted:
+            return self.loaded_end  # exact: we have seen the end
+        if self.total is not None:
+            return max(self.total, self.loaded_end)
+        return self.loaded_end + (0 if self.exhausted else 1)
+
+    def _page_index(self, row: int) -> int | None:
+        if row < 0 or row >= self.loaded_end:
+            return None
+        return bisect.bisect_right(self._starts, row) - 1
+
+    def get(self, row: int) -> AgentKey | None:
+        index = self._page_index(row)
+        if index is None:
+            return None
+        page = self.pages[index]
+        if page.items is None:
+            return None
+        self._tick += 1
+        page.used = self._tick
+        offset = row - page.start
+        return page.items[offset] if offset < len(page.items) else None
+
+    def next_request(self, first: int, last: int) -> tuple[int, str | None, int] | None:
+        """The next fetch needed to cover rows first..last: (page slot, cursor, limit).
+
+        A slot equal to len(pages) means a new page at the end.
+        """
+        if not self.pages:
+            return 0, None, FIRST_PAGE
+        start_index = self._page_index(min(first, self.loaded_end - 1)) or 0
+        for index in range(start_index, len(self.pages)):
+            page = self.pages[index]
+            if page.start > last:
+                return None
+            if page.items is None:
+                return index, page.cursor, page.limit
+        if last >= self.loaded_end and not self.exhausted:
+            walking = first - self.loaded_end > WALK_PAGE
+            return len(self.pages), self.pages[-1].next_cursor, WALK_PAGE if walking else PAGE
+        return None
+
+    def store(self, slot: int, cursor: str | None, limit: int, page: Page[AgentKey]) -> None:
+        self._tick += 1
+        items = tuple(page.items)
+        if slot < len(self.pages):
+            old = self.pages[slot]
+            old.items, old.used = items, self._tick
+            if len(items) != old.count or page.next_cursor != old.next_cursor:
+                # The data moved under us: what follows is no longer aligned; refetch it.
+                old.count, old.next_cursor = len(items), page.next_cursor
+                del self.pages[slot + 1 :]
+                self._starts = [p.start for p in self.pages]
+        else:
+            start = self.loaded_end
+            self.pages.append(_Page(start, cursor, limit, len(items), items,
+                                    page.next_cursor if items else None, self._tick))
+            self._starts.append(start)
+        self._evict()
+
+    def _evict(self) -> None:
+        cached = [p for p in self.pages if p.items is not None]
+        rows = sum(p.count for p in cached)
+        for page in sorted(cached, key=lambda p: p.used):
+            if rows <= self.max_rows:
+                break
+            page.items = None
+            rows -= page.count
+
+    @property
+    def cached_rows(self) -> int:
+        return sum(p.count for p in self.pages if p.items is not None)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the server's sort name, or "" when the column cannot sort
+    title: str
+    width: int  # 0 = takes the remaining width
+    sort_key: str = ""  # Shift+letter
+
+
+WIDE = (
+    Column("", " ", 1),
+    Column("name", "Name", 0, "N"),
+    Column("owner", "Owner", 18, "O"),
+    Column("status", "Status", 8, "S"),
+    Column("created_at", "Created", 10, "C"),
+    Column("expires_at", "Expires", 10, "E"),
+    Column("", "Scope", 10),
+    Column("last_used_at", "Last used", 11, "L"),
+)
+# At 80 columns: shorter owner, times and scope so the name keeps room.
+NARROW = (
+    Column("", " ", 1),
+    Column("name", "Name", 0, "N"),
+    Column("owner", "Owner", 11, "O"),
+    Column("status", "Status", 8, "S"),
+    Column("created_at", "Created", 9, "C"),
+    Column("expires_at", "Expires", 9, "E"),
+    Column("", "Scope", 5),
+    Column("last_used_at", "Last used", 9, "L"),
+)
+SORT_KEYS = {c.sort_key: c.key for c in WIDE if c.sort_key}
+STATUS_STYLE = {"active": "green", "inactive": "yellow", "expired": "magenta", "revoked": "red"}
+
+
+class KeyTable(ScrollView, can_focus=True):
+    """Rows of keys, paged from the server as the user scrolls."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "cursor_home", "First", show=False),
+        Binding("end", "cursor_end", "Last", show=False),
+        Binding("space", "toggle_mark", "Mark", id="admin-mark"),
+        Binding("u", "clear_marks", "Clear marks", id="admin-clear-marks"),
+        *(
+            Binding(letter, f"sort('{key}')", f"Sort {key.replace('_at', '')}",
+                    show=False, id=f"admin-sort-{key.replace('_', '-')}")
+            for letter, key in SORT_KEYS.items()
+        ),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "key-table--header", "key-table--cursor", "key-table--marked", "key-table--loading",
+    }
+
+    DEFAULT_CSS = """
+    KeyTable { overflow-x: hidden; overflow-y: scroll; height: 1fr; }
+    KeyTable > .key-table--header { text-style: bold; background: $panel; }
+    KeyTable > .key-table--cursor { background: $accent 40%; }
+    KeyTable:focus > .key-table--cursor { background: $accent; color: $text; }
+    KeyTable > .key-table--marked { text-style: bold; color: $warning; }
+    KeyTable > .key-table--loading { color: $text-muted; text-style: italic; }
+    """
+
+    cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class Highlighted(Message):
+        """The cursor moved to another key (None: the row is not loaded, or no rows)."""
+
+        def __init__(self, key: AgentKey | None) -> None:
+            super().__init__()
+            self.key = key
+
+    class MarksChanged(Message):
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
+    class SortChanged(Message):
+        def __init__(self, sort: str, order: str) -> None:
+            super().__init__()
+            self.sort = sort
+            self.order = order
+
+    class PageLoaded(Message):
+        """A page arrived (the first of a new query has first_page=True)."""
+
+        def __init__(self, first_page: bool) -> None:
+            super().__init__()
+            self.first_page = first_page
+
+    class LoadFailed(Message):
+        def __init__(self, error: Exception) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(
+        self,
+        *,
+        clock: Clock = system_clock,
+        sort: str = "created_at",
+        order: str = "desc",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.clock = clock
+        self.sort = sort
+        self.order = order
+        # Marks are key ids (with the name, for confirmations): they outlive any page.
+        self.marks: dict[str, str] = {}
+        self.pages = KeyPages()
+        self._fetch: Fetch | None = None
+        self._generation = 0
+        self._loading = False
+        self._wanted = (0, 0)
+        self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._last_highlight: str | None = "?"
+
+    # -- data ------------------------------------------------------------------
+
+    def reset(self, fetch: Fetch, *, total: int | None = None) -> None:
+        """Show a new query (filters or sort changed): drop every page, cancel loads."""
+        self._fetch = fetch
+        self._generation += 1
+        self.pages = KeyPages()
+        self.pages.total = total
+        self._lines.clear()
+        self.cursor_row = 0
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._loading = False
+        self._update_size()
+        self._ensure_visible_loaded()
+        self.refresh()
+
+    def set_total(self, total: int | None) -> None:
+        self.pages.total = total
+        self._update_size()
+        self.refresh()
+
+    @property
+    def row_count(self) -> int:
+        return 0 if self._fetch is None else self.pages.row_count
+
+    @property
+    def is_loading(self) -> bool:
+        return self._loading
+
+    @property
+    def highlighted(self) -> AgentKey | None:
+        return self.pages.get(self.cursor_row)
+
+    def visible_keys(self) -> list[AgentKey]:
+        """The keys on screen now (tests and the bench read this)."""
+        first = round(self.scroll_y)
+        keys = (self.pages.get(r) for r in range(first, first + self._body_height()))
+        return [k for k in keys if k is not None]
+
+    def _body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _update_size(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self.row_count + 1)
+
+    def _ensure_visible_loaded(self) -> None:
+        if self._fetch is None:
+            return
+        first = round(self.scroll_y)
+        # Prefetch one screen ahead so paging down finds its rows already here.
+        last = max(first + 2 * self._body_height(), self.cursor_row)
+        self._wanted = (min(first, self.cursor_row), last)
+        if not self._loading:
+            self._loading = True
+            self._load(self._generation)
+
+    @work(exclusive=True, group="key-table-load", exit_on_error=False)
+    async def _load(self, generation: int) -> None:
+        try:
+            while generation == self._generation and self._fetch is not None:
+                request = self.pages.next_request(*self._wanted)
+                if request is None:
+                    return
+                slot, cursor, limit = request
+                first_page = not self.pages.pages
+                try:
+                    page = await self._fetch(cursor, limit)
+                except Exception as error:  # shown by the screen; the table stays usable
+                    if generation == self._generation:
+                        self.post_message(self.LoadFailed(error))
+                    return
+                if generation != self._generation:
+                    return
+                self.pages.store(slot, cursor, limit, page)
+                self._update_size()
+                self.refresh()
+                self._announce_highlight()
+                self.post_message(self.PageLoaded(first_page))
+        finally:
+            if generation == self._generation:
+                self._loading = False
+
+    # -- marks -----------------------------------------------------------------
+
+    def set_marks(self, marks: dict[str, str]) -> None:
+        self.marks = dict(marks)
+        self.refresh()
+        self.post_message(self.MarksChanged(len(self.marks)))
+
+    def action_toggle_mark(self) -> None:
+        key = self.highlighted
+        if key is None:
+            return
+        if key.id in self.marks:
+            del self.marks[key.id]
+        else:
+            self.marks[key.id] = key.name
+        self.post_message(self.MarksChanged(len(self.marks)))
+        self.refresh()
+        self.action_cursor_down()
+
+    def action_clear_marks(self) -> None:
+        self.set_marks({})
+
+    # -- sort ------------------------------------------------------------------
+
+    def action_sort(self, column: str) -> None:
+        if column == self.sort:
+            self.order = "asc" if self.order == "desc" else "desc"
+        else:
+            # Names and owners read best A→Z; times newest first.
+            self.sort, self.order = column, ("asc" if column in ("name", "owner", "status")
+                                             else "desc")
+        self._lines.clear()
+        self.refresh()
+        self.post_message(self.SortChanged(self.sort, self.order))
+
+    # -- cursor ----------------------------------------------------------------
+
+    def watch_cursor_row(self, row: int) -> None:
+        body = self._body_height()
+        top = round(self.scroll_y)
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + body:
+            self.scroll_to(y=row - body + 1, animate=False, immediate=True)
+        self._ensure_visible_loaded()
+        self.refresh()
+        self._announce_highlight()
+
+    def _announce_highlight(self) -> None:
+        key = self.highlighted
+        marker = None if key is None else f"{key.id}:{key.version}"
+        if marker != self._last_highlight:
+            self._last_highlight = marker
+            self.post_message(self.Highlighted(key))
+
+    def _move(self, row: int) -> None:
+        self.cursor_row = max(0, min(row, self.row_count - 1))
+
+    def action_cursor_up(self) -> None:
+        self._move(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self._move(self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        body = self._body_height()
+        self.scroll_to(y=max(0, round(self.scroll_y) - body), animate=False, immediate=True)
+        self._move(self.cursor_row - body)
+
+    def action_page_down(self) -> None:
+        # The view moves a whole page and the cursor keeps its place on screen (less).
+        body = self._body_height()
+        self.scroll_to(y=round(self.scroll_y) + body, animate=False, immediate=True)
+        self._move(self.cursor_row + body)
+
+    def action_cursor_home(self) -> None:
+        self._move(0)
+
+    def action_cursor_end(self) -> None:
+        self._move(self.row_count - 1)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._ensure_visible_loaded()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._lines.clear()
+        self._update_size()
+        self._ensure_visible_loaded()
+
+    # -- mouse -----------------------------------------------------------------
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            x = 0
+            for column, width in zip(self.columns, self._widths(), strict=True):
+                if x <= offset.x < x + width + 1:
+                    if column.key:
+                        self.action_sort(column.key)
+                    return
+                x += width + 1
+            return
+        self._move(round(self.scroll_y) + offset.y - 1)
+
+    # -- rendering -------------------------------------------------------------
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        return WIDE if self.scrollable_content_region.width >= 110 else NARROW
+
+    def _widths(self) -> list[int]:
+        columns = self.columns
+        fixed = sum(c.width for c in columns) + len(columns) - 1
+        flex = max(6, self.scrollable_content_region.width - fixed)
+        return [c.width or flex for c in columns]
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y == 0:
+            key: tuple[object, ...] = ("header", width, self.sort, self.order)
+            return self._cached(key, self._render_header)
+        row = round(self.scroll_y) + y - 1
+        if row >= self.row_count:
+            return Strip.blank(width, self.rich_style)
+        agent_key = self.pages.get(row)
+        now = self.clock()
+        cursor = row == self.cursor_row
+        if agent_key is None:
+            return self._cached(("loading", width, cursor),
+                                lambda: self._render_loading(cursor))
+        marked = agent_key.id in self.marks
+        cache_key = (row, agent_key.id, agent_key.version, width, cursor, marked,
+                     int(now.timestamp() // 60))
+        return self._cached(cache_key, lambda: self._render_row(agent_key, now, cursor, marked))
+
+    def _cached(self, key: tuple[object, ...], render: Callable[[], Strip]) -> Strip:
+        strip = self._lines.get(key)
+        if strip is None:
+            strip = render()
+            self._lines[key] = strip
+        return strip
+
+    def _to_strip(self, cells: list[Text], base: Style) -> Strip:
+        line = Text(no_wrap=True, end="")
+        for index, (cell, width) in enumerate(zip(cells, self._widths(), strict=True)):
+            if index:
+                line.append(" ")
+            cell.truncate(width, overflow="ellipsis", pad=True)
+            line.append_text(cell)
+        segments = [Segment(s.text, base + s.style if s.style else base)
+                    for s in line.render(self.app.console)]
+        width = self.scrollable_content_region.width
+        return Strip(segments).adjust_cell_length(width, base).simplify()
+
+    def _render_header(self) -> Strip:
+        cells = []
+        for column, width in zip(self.columns, self._widths(), strict=True):
+            title = column.title
+            if column.key and column.key == self.sort:
+                # The arrow always shows: the title gives way first.
+                arrow = "▲" if self.order == "asc" else "▼"
+                title = f"{title[: max(1, width - 2)]} {arrow}"
+            cells.append(Text(title))
+        return self._to_strip(cells, self.get_component_rich_style("key-table--header"))
+
+    def _render_loading(self, cursor: bool) -> Strip:
+        style = self.get_component_rich_style("key-table--loading")
+        if cursor:
+            style += self.get_component_rich_style("key-table--cursor")
+        cells = [Text(" "), Text("loading…")] + [Text("") for _ in self.columns[2:]]
+        return self._to_strip(cells, style)
+
+    def _render_row(self, key: AgentKey, now: datetime, cursor: bool, marked: bool) -> Strip:
+        base = self.rich_style
+        if marked:
+            base += self.get_component_rich_style("key-table--marked")
+        if cursor:
+            base += self.get_component_rich_style("key-table--cursor")
+        narrow = self.columns is NARROW
+        scope = key.scope if not narrow else ("rw" if key.scope == "read_write" else "read")
+        status = str(key.status)
+        cells = [
+            Text("●" if marked else " "),
+            safe_text(key.name),
+            safe_text(key.owner.name or key.owner.email),
+            Text(status, style="" if cursor else STATUS_STYLE.get(status, "")),
+            Text(compact(relative(key.created_at, now))),
+            Text(compact(relative(key.expires_at, now)) if key.expires_at else "never"),
+            Text(scope),
+            Text(compact(relative(key.last_used_at, now))),
+        ]
+        return self._to_strip(cells, base)
