@@ -167,6 +167,8 @@ def test_real_command_login_whoami_logout(server: Server, tmp_path: Path) -> Non
     assert done.returncode == 4 and "TOKEN_REVOKED" in done.stderr
     done = run_agentkeys("logout", home=home)
     assert done.returncode == 0 and not credentials_file(home).exists()
+    log = (server.home / "serve.log").read_text()
+    assert "/v1/me" in log and user.token not in log  # the server's access log
 
 
 def test_embedded_default_whoami(tmp_path: Path) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from support import error
 
 
@@ -72,4 +70,3 @@ async def test_reissue_is_audited_without_secrets(api, org) -> None:
     assert actions[:2] == ["key.secret_reissued", "key.created"]
     for secret in (first.json()["secret"], second.json()["secret"]):
         assert secret not in audit.text
-    _ = timedelta

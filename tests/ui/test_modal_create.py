@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from test_modal_support import Backend, ModalHost
-from test_modal_support import backend_fixture
+from test_modal_support import (
+    Backend,
+    ModalHost,
+    backend_fixture,  # noqa: F401 - provides the `backend` fixture
+)
 from textual.widgets import Input, Static
 
 from tui_app.client.api import ApiClient
@@ -15,8 +18,6 @@ from tui_app.domain.models import CreatedKey, Policy
 from tui_app.domain.roles import Role
 from tui_app.ui.modals.create_key import CreateKeyModal
 from tui_app.ui.modals.forms import NewKeyRequest
-
-backend = backend_fixture  # the embedded-server fixture, under its pytest name
 
 SIZE = (100, 40)
 

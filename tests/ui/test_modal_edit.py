@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from test_modal_support import Backend, ModalHost
-from test_modal_support import backend_fixture
+from test_modal_support import (
+    Backend,
+    ModalHost,
+    backend_fixture,  # noqa: F401 - provides the `backend` fixture
+)
 from textual.app import App, ComposeResult
 from textual.widgets import Button, Input, Static
 
@@ -16,8 +20,6 @@ from tui_app.domain.status import KeyStatus
 from tui_app.ui.modals.edit_key import EditKeyModal
 from tui_app.ui.modals.forms import KeyEdit
 from tui_app.ui.widgets.calendar import Calendar, add_months
-
-backend = backend_fixture  # the embedded-server fixture, under its pytest name
 
 SIZE = (100, 40)
 
@@ -210,3 +212,33 @@ def test_add_months_clamps_to_the_month_end() -> None:
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2026, 3, 31), -13) == date(2025, 2, 28)
     assert add_months(date(2026, 12, 15), 1) == date(2027, 1, 15)
+
+
+HOSTILE = "[@click=app.quit]x[/] [/bad] \x1b]52;c;ZXZpbA==\x07 \u202eevil"
+
+
+async def test_hostile_names_render_literally(backend: Backend) -> None:
+    """Names from older data or other clients: shown as text, never markup or escapes."""
+    api = backend.client()
+    me = await api.me()
+    created = await api.create_key(name="plain", expires_at=backend.clock() + timedelta(days=7))
+    key = replace(created.key, name=HOSTILE, description=HOSTILE,
+                  allowed_tools=("[b]x[/b]",))
+    app = ModalHost(api)
+    seen: list[KeyEdit] = []
+    async with app.run_test(size=SIZE) as pilot:
+        app.open(EditKeyModal(key, me.policy, updater(api, key.id, seen), backend.clock))
+        await pilot.pause()
+        title = shown(app, "edit-title")
+        assert "[@click=app.quit]x[/]" in title and "[/bad]" in title
+        assert "\x1b" not in title and "\u202e" not in title
+        assert "\x1b" not in app.screen.query_one("#name", Input).value
+        assert "[b]x[/b]" in shown(app, "edit-locked")
+        assert "\x1b" not in app.export_screenshot()
+        # Saving without touching the name checks the original, which has control
+        # characters: the user is told to remove them, nothing is sent.
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "control, bidi or zero-width" in shown(app, "name-error")
+        assert seen == [] and app.results == []
+    await api.aclose()

@@ -11,16 +11,17 @@ from datetime import timedelta
 import pyperclip
 import pytest
 from rich.text import Text
-from test_modal_support import Backend, ModalHost
-from test_modal_support import backend_fixture
+from test_modal_support import (
+    Backend,
+    ModalHost,
+    backend_fixture,  # noqa: F401 - provides the `backend` fixture
+)
 from textual.widgets import Button, Static
 
 from tui_app.domain.models import CreatedKey
 from tui_app.ui.clipboard import FALLBACK_LABEL, LOCAL_LABEL, SSH_LABEL, CopyMethod
 from tui_app.ui.modals.confirm import ConfirmModal
 from tui_app.ui.modals.secret import NOT_COPIED, SecretDialog
-
-backend = backend_fixture  # the embedded-server fixture, under its pytest name
 
 SIZE = (100, 34)
 
