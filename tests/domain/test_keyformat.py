@@ -15,7 +15,8 @@ def test_generated_tokens_parse_and_differ() -> None:
     assert a.startswith("ak_live_") and len(a) == len("ak_live_") + 46
     parsed = keyformat.parse(a)
     assert parsed.kind is TokenKind.AGENT and parsed.env == "live"
-    assert keyformat.parse(keyformat.generate(TokenKind.PERSONAL, "test")).kind is TokenKind.PERSONAL
+    login = keyformat.generate(TokenKind.PERSONAL, "test")
+    assert keyformat.parse(login).kind is TokenKind.PERSONAL
 
 
 @pytest.mark.parametrize("position", [8, 20, 47, -1])

@@ -148,7 +148,7 @@ async def test_filters_match_brute_force(api, org, clock, seeded) -> None:
     ]
     for params, spec in cases:
         expected = brute(seeded, now, **spec)
-        for sort in ("name", "last_used_at"):
+        for sort in ("name", "last_used_at", "status"):
             got = await fetch_all(api, org.admin.headers, params | {"sort": sort}, 61)
             want = sorted(expected, key=lambda r, s=sort: (sort_value(r, s), r["id"]),
                           reverse=True)

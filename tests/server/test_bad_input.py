@@ -145,3 +145,14 @@ async def test_unknown_paths_and_methods_use_the_envelope(api, org) -> None:
     assert r.status_code == 404 and error(r)["code"] == "NOT_FOUND"
     r = await api.put("/v1/keys", headers=org.owner.headers)
     assert r.status_code == 405 and error(r)["code"] == "METHOD_NOT_ALLOWED"
+
+
+async def test_unexpected_errors_are_an_envelope_and_log_no_data(server_app, api, caplog) -> None:
+    def boom() -> None:
+        raise RuntimeError("request data ak_live_SHOULD_NOT_BE_LOGGED")
+
+    server_app.add_api_route("/boom", boom)
+    r = await api.get("/boom")
+    assert r.status_code == 500 and error(r)["code"] == "INTERNAL"
+    assert "SHOULD_NOT" not in r.text and "SHOULD_NOT" not in caplog.text
+    assert "RuntimeError" in caplog.text

@@ -48,7 +48,9 @@ async def test_list_filters_sorts_and_pages(api, org, clock) -> None:
     seen = []
     cursor = None
     while True:
-        params = {"sort": "name", "order": "asc", "limit": 3} | ({"cursor": cursor} if cursor else {})
+        params = {"sort": "name", "order": "asc", "limit": 3}
+        if cursor:
+            params["cursor"] = cursor
         page = (await api.get("/v1/keys", params=params, headers=h)).json()
         seen += [k["name"] for k in page["items"]]
         cursor = page["next_cursor"]
@@ -149,3 +151,26 @@ async def test_test_env_keys(server_settings, api, org) -> None:
     server_settings.key_env = "test"
     key, secret = await create_key(api, org.owner)
     assert secret.startswith("ak_test_") and key["hint"].startswith("ak_test_")
+
+
+async def test_search_follows_renames_and_deletes(api, org) -> None:
+    key, _ = await create_key(api, org.owner, name="alpha-search-one")
+    await create_key(api, org.owner, name="beta_search%two")
+    h = org.owner.headers
+
+    async def names(q: str) -> set[str]:
+        r = await api.get("/v1/admin/keys", params={"q": q}, headers=org.admin.headers)
+        return {k["name"] for k in r.json()["items"]}
+
+    assert await names("search") == {"alpha-search-one", "beta_search%two"}
+    # _ is a character here, not a wildcard: "alpha-search" does not match
+    assert await names("a_s") == {"beta_search%two"}
+    assert await names("h%t") == {"beta_search%two"}
+    await api.patch(f"/v1/keys/{key['id']}", json={"name": "gamma-renamed"}, headers=h)
+    assert await names("alpha") == set()
+    assert await names("renamed") == {"gamma-renamed"}
+    assert await names(key["id"]) == {"gamma-renamed"}
+    assert await names("OWNER@example") == {"gamma-renamed", "beta_search%two"}
+    await api.post(f"/v1/keys/{key['id']}/revoke", headers=h)
+    await api.delete(f"/v1/keys/{key['id']}", headers=h)
+    assert await names("renamed") == set()

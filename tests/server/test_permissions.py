@@ -1,4 +1,4 @@
-"""Permission matrix: every endpoint × every kind of caller → the expected status.
+"""Permission matrix: every endpoint x every kind of caller → the expected status.
 
 Keys people may not see are 404, never 403. One test per backend walks the whole matrix
 on fresh keys (so cells do not interfere) and reports every wrong cell at once.

@@ -23,6 +23,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(errors.LastResort)  # added last: outermost of ours
     for module in _route_modules():
         app.include_router(module.router)
     return app

@@ -175,12 +175,41 @@ def install(app: FastAPI) -> None:
             message = str(exc.detail) if isinstance(exc.detail, str) else code
         return envelope(exc.status_code, code, message, None, getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # Type and route only: the exception text could echo request data.
-        log.error("unexpected %s in %s %s", type(exc).__name__, request.method,
-                  request.url.path)
-        return envelope(500, "INTERNAL", "The server hit an unexpected problem.")
+
+
+class LastResort:
+    """Turn an unexpected exception into a 500 envelope, logging only its type and the
+    route. (Starlette's own last-resort handler re-raises, and the server would then log
+    the traceback and the exception's text, which could echo request data.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            where = getattr(exc, "__traceback__", None)
+            while where is not None and where.tb_next is not None:
+                where = where.tb_next
+            place = (f"{where.tb_frame.f_code.co_filename}:{where.tb_lineno}"
+                     if where is not None else "?")
+            log.error("unexpected %s at %s in %s %s", type(exc).__name__, place,
+                      scope.get("method"), scope.get("path"))
+            if not started:
+                response = envelope(500, "INTERNAL", "The server hit an unexpected problem.")
+                await response(scope, receive, send)
 
 
 class BodySizeLimit:

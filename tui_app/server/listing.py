@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from tui_app.domain.status import KeyStatus
 from tui_app.domain.validation import FieldError
 from tui_app.server import db, keys_store
 from tui_app.server.errors import validation_failed
+from tui_app.server.keys_store import unindexed
 
 K = db.keys
 SORTS = ("name", "owner", "status", "created_at", "expires_at", "last_used_at")
@@ -39,6 +41,40 @@ class KeyFilters:
     stale_days: int | None = None
     never_used: bool | None = None
     expiring_within_days: int | None = None
+
+
+_fts_by_engine: weakref.WeakKeyDictionary[sa.Engine, bool] = weakref.WeakKeyDictionary()
+
+
+def has_sqlite_fts(conn: Connection) -> bool:
+    """Whether this SQLite database has the keys_fts index (migration 4); cached."""
+    if conn.dialect.name != "sqlite":
+        return False
+    found = _fts_by_engine.get(conn.engine)
+    if found is None:
+        found = conn.execute(sa.text(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'keys_fts'"
+        )).first() is not None
+        _fts_by_engine[conn.engine] = found
+    return found
+
+
+FTS_SELECTIVE = 2000
+
+
+def _fts_pays(conn: Connection, filters: KeyFilters) -> bool:
+    """For one page, the FTS index pays when the text is rare; for common text, walking
+    the sort index and testing each row finds a page sooner (SQLite cannot weigh this
+    itself). A bounded count on the index decides."""
+    q = filters.q
+    if not q or len(q) < 3 or not has_sqlite_fts(conn):
+        return False
+    found = conn.execute(
+        sa.text("SELECT count(*) FROM (SELECT 1 FROM keys_fts "
+                "WHERE search_text LIKE :pattern LIMIT :cap)"),
+        {"pattern": f"%{q.lower()}%", "cap": FTS_SELECTIVE},
+    ).scalar_one()
+    return int(found) < FTS_SELECTIVE
 
 
 def parse_statuses(value: str | None) -> tuple[KeyStatus, ...]:
@@ -120,7 +156,9 @@ def decode_cursor(cursor: str, sort: str, order: str) -> tuple[Any, str]:
     return value, key_id
 
 
-def filter_clauses(filters: KeyFilters, now: datetime) -> list[sa.ColumnElement[bool]]:
+def filter_clauses(
+    filters: KeyFilters, now: datetime, sort: str = "", *, sqlite_fts: bool = False
+) -> list[sa.ColumnElement[bool]]:
     clauses: list[sa.ColumnElement[bool]] = []
     if filters.owner_ids is not None:
         clauses.append(K.c.owner_id.in_(filters.owner_ids) if filters.owner_ids else sa.false())
@@ -131,19 +169,36 @@ def filter_clauses(filters: KeyFilters, now: datetime) -> list[sa.ColumnElement[
         ))
     if filters.q:
         needle = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append(sa.or_(K.c.search_text.like(f"%{needle}%", escape="\\"),
-                              K.c.id == filters.q))
-    if filters.stale_days is not None:
-        cutoff = now - timedelta(days=filters.stale_days)
-        clauses.append(sa.or_(K.c.last_used_at.is_(None), K.c.last_used_at <= cutoff))
+        pattern = f"%{needle}%"
+        matches = K.c.search_text.like(pattern, escape="\\")
+        if sqlite_fts and len(filters.q) >= 3:
+            # Candidates from the FTS5 trigram index, which serves LIKE only without an
+            # ESCAPE clause: unescaped, % and _ in the text match a superset, and the
+            # exact LIKE above keeps the semantics the same as on PostgreSQL.
+            fts = sa.table("keys_fts", sa.column("rowid"), sa.column("search_text"))
+            candidates = sa.select(fts.c.rowid).where(
+                fts.c.search_text.like(f"%{filters.q.lower()}%"))
+            matches = sa.and_(sa.literal_column("keys.rowid").in_(candidates), matches)
+        clauses.append(sa.or_(matches, K.c.id == filters.q))
+    # Time predicates are written on the sort expression when the listing is sorted by
+    # that time (the index scan then starts and stops at the range's ends); otherwise
+    # they are hidden from the planner (see keys_store.unindexed), so the sort's index
+    # is walked and the scan stops after one page.
+    last_used = (sa.type_coerce(db.LAST_USED_SORT, sa.BigInteger) if sort == "last_used_at"
+                 else unindexed(sa.func.coalesce(K.c.last_used_at, db.NEVER_USED_SORT)))
+    if filters.stale_days is not None:  # unused for N days, or never used
+        cutoff = db.to_millis(now - timedelta(days=filters.stale_days))
+        clauses.append(last_used <= cutoff)
     if filters.never_used is True:
-        clauses.append(K.c.last_used_at.is_(None))
+        clauses.append(last_used == db.NEVER_USED_SORT)
     elif filters.never_used is False:
-        clauses.append(K.c.last_used_at.is_not(None))
+        clauses.append(last_used > db.NEVER_USED_SORT)
     if filters.expiring_within_days is not None:
         horizon = now + timedelta(days=filters.expiring_within_days)
-        clauses.append(sa.and_(K.c.expires_at.is_not(None), K.c.expires_at > now,
-                               K.c.expires_at <= horizon))
+        expires = (sa.type_coerce(db.EXPIRES_SORT, sa.BigInteger) if sort == "expires_at"
+                   else unindexed(K.c.expires_at))
+        clauses.append(sa.and_(expires > db.to_millis(now),
+                               expires <= db.to_millis(horizon)))
     return clauses
 
 
@@ -164,8 +219,12 @@ def list_keys(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Any], str | None]:
+    if sort == "status":
+        return _list_by_status(conn, scope=scope, filters=filters, now=now, order=order,
+                               limit=limit, cursor=cursor)
     expr = sort_expr(sort, now)
-    where = [scope, *filter_clauses(filters, now), *status_filter(filters.statuses, now)]
+    where = [scope, *filter_clauses(filters, now, sort, sqlite_fts=_fts_pays(conn, filters)),
+             *status_filter(filters.statuses, now)]
     if cursor:
         value, last_id = decode_cursor(cursor, sort, order)
         row_key = sa.tuple_(expr, K.c.id)
@@ -184,17 +243,60 @@ def list_keys(
     return rows, next_cursor
 
 
+_BY_RANK = {rank: status for status, rank in keys_store.STATUS_RANK.items()}
+
+
+def _list_by_status(
+    conn: Connection, *, scope: sa.ColumnElement[bool], filters: KeyFilters, now: datetime,
+    order: str, limit: int, cursor: str | None,
+) -> tuple[list[Any], str | None]:
+    """Sort by status without sorting the table: status order is four fixed segments
+    (active, inactive, expired, revoked), so walk them in order, each by primary key
+    under that status's predicate. Same order as (rank, id), so cursors are (rank, id)."""
+    ranks = sorted(_BY_RANK) if order == "asc" else sorted(_BY_RANK, reverse=True)
+    if filters.statuses:
+        ranks = [r for r in ranks if _BY_RANK[r] in filters.statuses]
+    start_rank, last_id = (None, None)
+    if cursor:
+        start_rank, last_id = decode_cursor(cursor, "status", order)
+        if start_rank not in _BY_RANK:
+            raise _bad_cursor()
+        ranks = [r for r in ranks if (r >= start_rank if order == "asc" else r <= start_rank)]
+    base = [scope, *filter_clauses(filters, now, sqlite_fts=_fts_pays(conn, filters))]
+    rows: list[Any] = []
+    for rank in ranks:
+        where = [*base, keys_store.status_clause(_BY_RANK[rank], now)]
+        if rank == start_rank and last_id is not None:
+            where.append(K.c.id > last_id if order == "asc" else K.c.id < last_id)
+        query = (
+            sa.select(K, sa.literal_column(str(rank)).label("_sort"))
+            .where(*where)
+            .order_by(K.c.id.asc() if order == "asc" else K.c.id.desc())
+            .limit(limit + 1 - len(rows))
+        )
+        rows.extend(conn.execute(query))
+        if len(rows) > limit:
+            break
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = _encode_cursor("status", order, int(rows[-1]._sort), rows[-1].id)
+    return rows, next_cursor
+
+
 def totals(
     conn: Connection, *, scope: sa.ColumnElement[bool], filters: KeyFilters, now: datetime
 ) -> dict[str, int]:
-    """Counts per status under every filter except status itself."""
-    rank = keys_store.status_rank_expr(now).label("rank")
-    query = (
-        sa.select(rank, sa.func.count())
-        .where(scope, *filter_clauses(filters, now))
-        .group_by(rank)
-    )
-    by_rank = {int(r): int(n) for r, n in conn.execute(query)}
-    out = {s.value: by_rank.get(keys_store.STATUS_RANK[s], 0) for s in KeyStatus}
-    out["all"] = sum(by_rank.values())
-    return out
+    """Counts per status under every filter except status itself: one pass of
+    FILTERed counts (an index-only scan of ix_keys_state when no other column is
+    filtered), active being the rest."""
+    counted = [KeyStatus.INACTIVE, KeyStatus.EXPIRED, KeyStatus.REVOKED]
+    query = sa.select(
+        *(sa.func.count().filter(keys_store.status_clause(s, now)) for s in counted),
+        sa.func.count(),
+    ).where(scope, *filter_clauses(filters, now, sqlite_fts=has_sqlite_fts(conn)))
+    *numbers, total = conn.execute(query).one()
+    out = {s.value: int(n or 0) for s, n in zip(counted, numbers, strict=True)}
+    out["all"] = int(total or 0)
+    out["active"] = out["all"] - sum(out[s.value] for s in counted)
+    return {s.value: out[s.value] for s in KeyStatus} | {"all": out["all"]}

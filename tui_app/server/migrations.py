@@ -23,9 +23,70 @@ def _v1_initial(conn: Connection) -> None:
     db.metadata.create_all(conn, checkfirst=True)
 
 
+def _v2_state_index(conn: Connection) -> None:
+    conn.execute(sa.schema.CreateIndex(db.STATE_INDEX, if_not_exists=True))
+
+
+def _v3_trigram_search(conn: Connection) -> None:
+    """PostgreSQL: a trigram index makes `q` (substring search) fast over millions of
+    keys. Optional: pg_trgm may be unavailable or need rights we lack; search then
+    scans, which is correct, only slower. The extension goes to `public`, so per-test
+    schemas dropped with CASCADE never take it with them."""
+    if conn.dialect.name != "postgresql":
+        return
+    savepoint = conn.begin_nested()
+    try:
+        conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+        conn.execute(sa.text(
+            "CREATE INDEX IF NOT EXISTS ix_keys_search_trgm "
+            "ON keys USING gin (search_text public.gin_trgm_ops)"
+        ))
+    except sa.exc.DBAPIError:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+
+
+_SQLITE_FTS = [
+    # A trigram full-text index over keys.search_text, kept in step by triggers, so `q`
+    # (substring search) needs no table scan. It maps rows by SQLite's rowid; we never
+    # VACUUM (which may renumber implicit rowids), and a rebuild re-syncs it if needed.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS keys_fts USING fts5("
+    "search_text, content='keys', content_rowid='rowid', tokenize='trigram')",
+    "CREATE TRIGGER IF NOT EXISTS keys_fts_insert AFTER INSERT ON keys BEGIN "
+    "INSERT INTO keys_fts(rowid, search_text) VALUES (new.rowid, new.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS keys_fts_delete AFTER DELETE ON keys BEGIN "
+    "INSERT INTO keys_fts(keys_fts, rowid, search_text) "
+    "VALUES ('delete', old.rowid, old.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS keys_fts_update AFTER UPDATE OF search_text ON keys BEGIN "
+    "INSERT INTO keys_fts(keys_fts, rowid, search_text) "
+    "VALUES ('delete', old.rowid, old.search_text); "
+    "INSERT INTO keys_fts(rowid, search_text) VALUES (new.rowid, new.search_text); END",
+    "INSERT INTO keys_fts(keys_fts) VALUES ('rebuild')",
+]
+
+
+def _v4_sqlite_search(conn: Connection) -> None:
+    """SQLite: the trigram index for `q` (FTS5). Optional, like v3: without FTS5 in the
+    SQLite build, search scans."""
+    if conn.dialect.name != "sqlite":
+        return
+    savepoint = conn.begin_nested()
+    try:
+        for statement in _SQLITE_FTS:
+            conn.exec_driver_sql(statement)
+    except sa.exc.DBAPIError:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+
+
 # Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
+    (2, "covering index for status totals", _v2_state_index),
+    (3, "trigram index for text search (PostgreSQL)", _v3_trigram_search),
+    (4, "trigram index for text search (SQLite FTS5)", _v4_sqlite_search),
 ]
 
 

@@ -96,24 +96,27 @@ def revoke_login_token(conn: Connection, pepper: bytes, token: str, now: datetim
     return bool(result.rowcount)
 
 
+_TEAMS_OF = (  # built once: it runs on every authenticated request
+    sa.select(db.team_members.c.user_id, db.teams.c.id, db.teams.c.name)
+    .join(db.teams, db.teams.c.id == db.team_members.c.team_id)
+    .where(db.team_members.c.user_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(db.teams.c.name)
+)
+
+
 def teams_of(conn: Connection, user_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
     """user id → [(team id, team name)], sorted by name."""
     out: dict[str, list[tuple[str, str]]] = {uid: [] for uid in user_ids}
     if not user_ids:
         return out
-    rows = conn.execute(
-        sa.select(db.team_members.c.user_id, db.teams.c.id, db.teams.c.name)
-        .join(db.teams, db.teams.c.id == db.team_members.c.team_id)
-        .where(db.team_members.c.user_id.in_(user_ids))
-        .order_by(db.teams.c.name)
-    )
+    rows = conn.execute(_TEAMS_OF, {"ids": list(user_ids)})
     for user_id, team_id, team_name in rows:
         out[user_id].append((team_id, team_name))
     return out
 
 
-def caller_from_row(conn: Connection, row: Any) -> Caller:
-    teams = teams_of(conn, [row.id])[row.id]
+def caller_from_row(conn: Connection, row: Any, *, with_teams: bool = True) -> Caller:
+    teams = teams_of(conn, [row.id])[row.id] if with_teams else []
     return Caller(
         id=row.id, email=row.email, name=row.name, role=Role(row.role), active=row.active,
         team_ids=tuple(t[0] for t in teams), team_names=tuple(t[1] for t in teams),

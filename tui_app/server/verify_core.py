@@ -44,6 +44,34 @@ MESSAGES = {
 }
 
 
+# Statements built once (building costs several times more than running them here).
+_KEY_LOOKUP = (
+    sa.select(K, U.c.role.label("owner_role"))
+    .join(U, U.c.id == K.c.owner_id)
+    .where(K.c.digest == sa.bindparam("digest"))
+)
+
+
+def _hit_statement(insert: Any) -> Any:
+    stmt = insert(R).values(key_id=sa.bindparam("key_id"),
+                            window_start=sa.bindparam("window"), count=1)
+    return stmt.on_conflict_do_update(
+        index_elements=[R.c.key_id, R.c.window_start], set_={"count": R.c.count + 1}
+    ).returning(R.c.count)
+
+
+_HIT_PG = _hit_statement(pg_insert)
+_HIT_SQLITE = _hit_statement(sqlite_insert)
+_FORGET_WINDOWS = R.delete().where(R.c.key_id == sa.bindparam("key_id"),
+                                   R.c.window_start < sa.bindparam("window"))
+_RECORD_USE = (
+    K.update()
+    .where(K.c.id == sa.bindparam("key_id"))
+    .where(sa.or_(K.c.last_used_at.is_(None), K.c.last_used_at <= sa.bindparam("cutoff")))
+    .values(last_used_at=sa.bindparam("now"), last_used_tool=sa.bindparam("tool"))
+)
+
+
 @dataclass
 class Outcome:
     code: str
@@ -87,11 +115,7 @@ def check_key(
     now = settings.clock()
     digest = security.digest(settings.pepper_bytes, token)
     with db.read_tx(engine) as conn:
-        row = conn.execute(
-            sa.select(K, U.c.role.label("owner_role"))
-            .join(U, U.c.id == K.c.owner_id)
-            .where(K.c.digest == digest)
-        ).first()
+        row = conn.execute(_KEY_LOOKUP, {"digest": digest}).first()
         if row is None:
             return Outcome("TOKEN_INVALID", MESSAGES["TOKEN_INVALID"])
         key = keys_store.one_out(conn, row, now)
@@ -130,17 +154,10 @@ def check_key(
 def hit(conn: Connection, key_id: str, now: datetime) -> tuple[int, int]:
     """Count one request in the key's current minute; returns (count, window start s)."""
     window = int(now.timestamp()) // 60 * 60
-    values = {"key_id": key_id, "window_start": window, "count": 1}
-    if conn.dialect.name == "postgresql":
-        stmt: Any = pg_insert(R).values(**values)
-    else:
-        stmt = sqlite_insert(R).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[R.c.key_id, R.c.window_start], set_={"count": R.c.count + 1}
-    ).returning(R.c.count)
-    count = int(conn.execute(stmt).scalar_one())
+    stmt = _HIT_PG if conn.dialect.name == "postgresql" else _HIT_SQLITE
+    count = int(conn.execute(stmt, {"key_id": key_id, "window": window}).scalar_one())
     if count == 1:  # first call of a new minute: forget the old ones
-        conn.execute(R.delete().where(R.c.key_id == key_id, R.c.window_start < window))
+        conn.execute(_FORGET_WINDOWS, {"key_id": key_id, "window": window})
     return count, window
 
 
@@ -151,9 +168,5 @@ def record_use(engine: Engine, settings: Settings, row: Any, now: datetime,
         return
     with engine.begin() as conn:
         # Conditional, so concurrent callers (other processes too) write once per window.
-        conn.execute(
-            K.update()
-            .where(K.c.id == row.id)
-            .where(sa.or_(K.c.last_used_at.is_(None), K.c.last_used_at <= now - resolution))
-            .values(last_used_at=now, last_used_tool=tool[:64] if tool else None)
-        )
+        conn.execute(_RECORD_USE, {"key_id": row.id, "now": now, "cutoff": now - resolution,
+                                   "tool": tool[:64] if tool else None})

@@ -369,7 +369,7 @@ class AdminScreen(Screen[None]):
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        self._filters_changed(0.0)
+        self._filters_changed(0.01)  # coalesces the events of one change
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
