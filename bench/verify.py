@@ -96,8 +96,10 @@ def _add_user(database: str, env: dict[str, str], email: str, role: str) -> str:
     result = subprocess.run(
         [*agentkeys_command(), "server", "add-user", "--email", email, "--name", role.title(),
          "--role", role, "--database", database],
-        env={**os.environ, **env}, capture_output=True, text=True, check=True,
+        env={**os.environ, **env}, capture_output=True, text=True,
     )
+    if result.returncode != 0:
+        raise RuntimeError(f"agentkeys server add-user failed: {result.stderr.strip()[-2000:]}")
     return result.stdout.strip().splitlines()[-1]
 
 

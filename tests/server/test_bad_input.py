@@ -156,3 +156,30 @@ async def test_unexpected_errors_are_an_envelope_and_log_no_data(server_app, api
     assert r.status_code == 500 and error(r)["code"] == "INTERNAL"
     assert "SHOULD_NOT" not in r.text and "SHOULD_NOT" not in caplog.text
     assert "RuntimeError" in caplog.text
+
+
+async def test_nul_characters_never_reach_the_database(api, org) -> None:
+    """PostgreSQL text cannot hold NUL: it must be a 4xx everywhere, never a 500."""
+    key, _ = await create_key(api, org.owner)
+    a = org.admin.headers
+    for params in [{"q": "a\x00b"}, {"owner": "\x00"}, {"team": "x\x00"},
+                   {"cursor": "a%00b"}]:
+        r = await api.get("/v1/admin/keys", params=params, headers=a)
+        assert r.status_code == 422, (params, r.text)
+    for params in [{"key_id": "\x00"}, {"actor": "\x00@x"}, {"action": "\x00"}]:
+        r = await api.get("/v1/audit", params=params, headers=a)
+        assert r.status_code == 422, (params, r.text)
+    r = await api.get("/v1/keys/key_%00", headers=a)
+    assert r.status_code in (404, 422)
+    r = await api.post("/v1/admin/keys/bulk", json={"action": "revoke",
+                                                    "ids": ["key_\u0000", key["id"]]},
+                       headers=a)
+    assert r.status_code == 200
+    assert [x["ok"] for x in r.json()["results"]] == [False, True]
+    import base64
+    import json
+    forged = base64.urlsafe_b64encode(json.dumps(
+        {"s": "name", "o": "asc", "v": "a\u0000", "i": "k"}).encode()).decode()
+    r = await api.get("/v1/admin/keys", params={"sort": "name", "order": "asc",
+                                                "cursor": forged}, headers=a)
+    assert r.status_code == 422

@@ -82,3 +82,17 @@ def test_embedded_demo_is_seeded_and_thrown_away() -> None:
     finally:
         server.stop()
     assert not data_dir.exists()
+
+
+def test_embedded_token_is_revoked_on_stop(tmp_path) -> None:
+    server = start_embedded(tmp_path / "home")
+    url, token = server.url, server.token
+    server.stop()
+    again = start_embedded(tmp_path / "home")
+    try:
+        # A new run on the same data: the old run's token no longer signs in.
+        r = httpx.get(f"{again.url}/v1/me", headers=auth(token))
+        assert r.status_code == 401 and r.json()["error"]["code"] == "TOKEN_REVOKED"
+        assert url  # the old server is gone; its token is dead in the database too
+    finally:
+        again.stop()

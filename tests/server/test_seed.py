@@ -8,10 +8,13 @@ real HTTP app.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,16 +34,78 @@ PEPPER = b"test-pepper-0123456789abcdef0123"
 KEYS = 3000
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[sa.Engine, str]]:
-    path = tmp_path_factory.mktemp("seed") / "seed.db"
-    url = f"sqlite:///{path}"
-    engine = db.create_engine(url)
-    migrations.migrate(engine)
-    counts = seed_bulk(engine, keys=KEYS, users=150, now=NOW)
-    assert counts["keys"] == KEYS
-    yield engine, url
-    engine.dispose()
+PG_URL = os.environ.get("AGENTKEYS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def _pg_schema() -> Iterator[str]:
+    """A fresh schema in the test database; skip (fail under CI=true) without PostgreSQL."""
+    try:
+        import psycopg
+
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+    except Exception as exc:  # any failure to connect: skip or fail with the reason
+        reason = f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    schema = f"seed_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield db.with_search_path(PG_URL, schema)
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+# Both write paths: executemany on SQLite, COPY on PostgreSQL; indexes and triggers dropped
+# and rebuilt around the load, as for a million keys.
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[sa.Engine, str]]:
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('seed') / 'seed.db'}"
+        else:
+            url = stack.enter_context(_pg_schema())
+        engine = db.create_engine(url)
+        stack.callback(engine.dispose)
+        migrations.migrate(engine)
+        before = _schema_objects(engine)
+        counts = seed_bulk(engine, keys=KEYS, users=150, now=NOW, rebuild_indexes=True)
+        assert counts["keys"] == KEYS
+        assert _schema_objects(engine) == before, "indexes/triggers not rebuilt as they were"
+        yield engine, url
+
+
+def _schema_objects(engine: sa.Engine) -> set[str]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            return set(conn.execute(sa.text(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+            )).scalars())
+        return set(conn.execute(sa.text(
+            "SELECT type || ':' || name FROM sqlite_master WHERE sql IS NOT NULL"
+        )).scalars())
+
+
+def test_search_index_in_step_after_bulk_load(seeded: tuple[sa.Engine, str]) -> None:
+    engine, url = seeded
+    with engine.connect() as conn:
+        owner = conn.execute(sa.select(db.keys.c.owner_email).limit(1)).scalar_one()
+        expected = conn.execute(
+            sa.select(sa.func.count()).select_from(db.keys)
+            .where(db.keys.c.search_text.like(f"%{owner}%"))
+        ).scalar_one()
+    client = _admin_client(engine, url)
+    found = client.get("/v1/admin/keys", params={"q": owner, "limit": 500})
+    assert found.status_code == 200, found.text
+    assert len(found.json()["items"]) == expected > 0
 
 
 def _statuses(engine: sa.Engine) -> Counter[str]:

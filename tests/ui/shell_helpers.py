@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import html
 import re
 from typing import Any
 
@@ -26,22 +28,33 @@ HOSTILE = (
 )
 
 
+def screen_text(app: Any) -> str:
+    """The visible text of the screen, lines joined, from the exported SVG."""
+    svg = app.export_screenshot()
+    parts = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)
+    return html.unescape("".join(parts)).replace("\xa0", " ")
+
+
 def make_app(server: Any, clock: Any, **kwargs: Any) -> AgentKeysApp:
     return AgentKeysApp(server_url=server.url, token=server.token, clock=clock, **kwargs)
 
 
+# Workers that wait on a modal the test has not answered yet: never waited for here.
+WAITS_ON_USER = {"key-action"}
+
+
 async def settle(pilot: Pilot[Any], rounds: int = 8) -> None:
-    """Wait until no worker runs (a replaced exclusive worker is not an error here)."""
+    """Wait until no network worker runs (a replaced exclusive worker is not an error)."""
     app = pilot.app
     for _ in range(rounds):
         await pilot.pause()
+        busy = [w for w in app.workers if w.is_running and w.group not in WAITS_ON_USER]
+        if not busy:
+            return
         try:
-            await app.workers.wait_for_complete()
+            await asyncio.wait_for(app.workers.wait_for_complete(busy), timeout=15)
         except WorkerCancelled:
             continue
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers):
-            return
 
 
 async def wait_for(pilot: Pilot[Any], condition: Any, timeout: float = 10.0) -> None:

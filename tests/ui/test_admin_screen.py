@@ -33,11 +33,24 @@ def fresh_backend(tmp_path: Path) -> Backend:
     return make_backend(tmp_path, keys=400, users=40)
 
 
+INTERACTIVE = {"admin-bulk", "admin-export", "admin-mark-all"}
+
+
 async def settle(pilot, app: AdminHost) -> None:  # type: ignore[no-untyped-def]
-    """Wait until timers fired, workers finished and the screen repainted."""
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
+    """Wait until timers fired, loads finished and the screen repainted.
+
+    A bulk/export worker waiting on a modal never finishes by itself: once a modal is on
+    top and only such workers run, the screen is settled (waiting for them would hang).
+    """
+    for _ in range(500):
+        await pilot.pause(0.01)
+        busy = [w for w in app.workers if not w.is_finished]
+        if not busy:
+            break
+        waiting_on_modal = not isinstance(app.screen, AdminScreen) and all(
+            w.group in INTERACTIVE for w in busy)
+        if waiting_on_modal:
+            break
     await pilot.pause()
 
 

@@ -10,6 +10,7 @@ from textual.widgets import Input
 from shell_helpers import (
     SECRET,
     create_key,
+    screen_text,
     make_app,
     settle,
     wait_for,
@@ -45,7 +46,7 @@ async def test_starts_connected_and_shows_the_status(server: Any, clock: Any) ->
         await open_app(pilot)
         assert app.status.state is ConnectionState.CONNECTED
         assert app.me is not None and app.me.user.role.value == "admin"
-        text = app.export_screenshot()
+        text = screen_text(app)
         assert server.url.replace("http://", "") in text
         assert "connected" in text
 
@@ -120,7 +121,7 @@ async def test_extend_an_expired_key(server: Any, clock: Any) -> None:
         assert screen.selected_key is not None and screen.selected_key.name == "short-lived"
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, EditKeyModal))
-        app.screen.query_one("#expiry-field").focus()
+        app.screen.query_one("#expiry-field").row.focus()  # the quick-select row
         await pilot.press("2")  # 30 days
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen is screen)
@@ -195,7 +196,7 @@ async def test_filter_tab_and_expiring_flag(server: Any, clock: Any) -> None:
         active = screen.query_one("#active-keys", KeyList)
         assert "1 expiring soon" in str(active.border_title)
         assert "1 key expires within 7 days" in screen.sub_title
-        assert "! in 3 days" in app.export_screenshot()
+        assert "! in 3 days" in screen_text(app)
 
         await pilot.press("slash")
         assert isinstance(app.focused, Input)
@@ -225,11 +226,11 @@ async def test_refresh_shows_changes_made_elsewhere(server: Any, clock: Any) -> 
 async def test_details_show_fields_and_recent_events(server: Any, clock: Any) -> None:
     create_key(server, "detailed", description="used by the nightly job", clock=clock)
     app = make_app(server, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:
         await open_app(pilot)
         await pilot.pause(0.3)
         await settle(pilot)
-        text = app.export_screenshot()
+        text = screen_text(app)
         for expected in ("used by the nightly job", "2026-12-20 12:00 UTC", "read only",
                          "all tools", "no limit", "Recent activity", "created"):
             assert expected in text, expected
@@ -249,7 +250,7 @@ async def test_screens_help_and_palette(server: Any, clock: Any) -> None:
         assert app.screen.events, "the audit log shows the creation"
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        text = app.export_screenshot()
+        text = screen_text(app)
         assert "Revoke" in text and "Filter" in text
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, AuditScreen))

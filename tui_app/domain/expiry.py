@@ -10,7 +10,7 @@ DEFAULT_MAX_LIFETIME_DAYS = 365
 
 @dataclass(frozen=True, slots=True)
 class ExpiryPreset:
-    key: str  # the quick-select key, "1"–"6"
+    key: str  # the quick-select key, "1"–"6"  # noqa: RUF003
     label: str
     days: int | None  # None: custom date or never, see `kind`
     kind: str = "days"  # "days" | "custom" | "never"
@@ -31,7 +31,8 @@ DEFAULT_PRESET = PRESETS[1]
 def presets_for(max_lifetime_days: int) -> tuple[ExpiryPreset, ...]:
     """The presets a server's policy allows; 'No expiration' only when unlimited."""
     allowed = tuple(
-        p for p in PRESETS if p.days is None or max_lifetime_days == 0 or p.days <= max_lifetime_days
+        p for p in PRESETS
+        if p.days is None or max_lifetime_days == 0 or p.days <= max_lifetime_days
     )
     return (*allowed, NEVER) if max_lifetime_days == 0 else allowed
 

@@ -86,7 +86,7 @@ def validate_tools(field: str, value: object) -> list[str]:
             shown = tool if isinstance(tool, str) and not has_unsafe(tool) else "?"
             raise FieldError(
                 field,
-                f"'{shown[:70]}' is not a tool name: use 1–64 letters, digits, _ . or -.",
+                f"'{shown[:70]}' is not a tool name: use 1–64 letters, digits, _ . or -.",  # noqa: RUF001
             )
         if tool not in tools:
             tools.append(tool)

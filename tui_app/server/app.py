@@ -21,8 +21,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.verifier_cache = {}  # auth.verifying_user
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(errors.RejectNul)
     app.add_middleware(errors.LastResort)  # added last: outermost of ours
     for module in _route_modules():
         app.include_router(module.router)
@@ -32,7 +34,8 @@ def create_app(settings: Settings) -> FastAPI:
 def _route_modules() -> list:  # type: ignore[type-arg]
     from tui_app.server.routes import admin, audit, users, verify
 
-    return [meta, keys, admin, audit, users, verify]
+    # verify first: it is the hot path, and routing tries routes in order.
+    return [verify, meta, keys, admin, audit, users]
 
 
 def app_from_env() -> FastAPI:

@@ -255,21 +255,37 @@ def create_engine(url: str, *, pool_size: int = 10) -> Engine:
             # IMMEDIATE takes the write lock up front: two writers never deadlock
             # upgrading from read locks, they queue on busy_timeout instead. Pure reads
             # (read_tx) use a deferred BEGIN so they never wait for a writer (WAL).
-            if conn.get_execution_options().get("read_only"):
+            options = conn.get_execution_options()
+            if options.get("no_transaction"):
+                return  # autocommit_read: each statement is its own transaction
+            if options.get("read_only"):
                 conn.exec_driver_sql("BEGIN")
             else:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return sa.create_engine(
-        url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True,
-    )
+    # No pool_pre_ping: it costs a round trip per checkout, two per verify. A connection
+    # that died (server restart) fails one request and SQLAlchemy then recycles the
+    # whole pool; pool_recycle bounds connection age for proxies that drop idle ones.
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=20, pool_recycle=1800)
 
 
 @contextmanager
 def read_tx(engine: Engine) -> Iterator[sa.Connection]:
     """A transaction for reads only (on SQLite it does not take the write lock)."""
     with engine.connect().execution_options(read_only=True) as conn, conn.begin():
+        yield conn
+
+
+@contextmanager
+def autocommit_read(engine: Engine) -> Iterator[sa.Connection]:
+    """Reads that need no snapshot across statements (the hot paths: token and key
+    lookups): no BEGIN/COMMIT, which on PostgreSQL saves two round trips."""
+    if engine.dialect.name == "sqlite":
+        conn = engine.connect().execution_options(no_transaction=True)
+    else:
+        conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    with conn:
         yield conn
 
 

@@ -7,7 +7,7 @@ are generated and thrown away: only digests are stored, as for real keys.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -45,10 +45,10 @@ def seed_small_demo(engine: sa.Engine, settings: Settings, *, keys: int = 300) -
             key_name = f"{NAMES[i % len(NAMES)]}-{i}"
             created = now - timedelta(days=rng.randint(1, 365), minutes=rng.randint(0, 1440))
             state = i % 6
-            expires = created + timedelta(days=rng.choice([30, 90, 365]))
+            expires: datetime | None = created + timedelta(days=rng.choice([30, 90, 365]))
             if state == 1:  # expired
                 expires = now - timedelta(days=rng.randint(1, 60))
-            elif expires <= now:
+            elif expires is not None and expires <= now:
                 expires = now + timedelta(days=rng.randint(1, 120))
             if i % 17 == 0:
                 expires = None

@@ -41,10 +41,22 @@ class EmbeddedServer:
     _server: uvicorn.Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
     _cleanup: Path | None = field(default=None, repr=False)
+    _app: Any = field(default=None, repr=False)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._server.should_exit = True
         self._thread.join(timeout)
+        if self._app is not None:
+            # This run's login token dies with it (it was only ever in memory anyway).
+            settings: Settings = self._app.state.settings
+            engine: sa.Engine = self._app.state.engine
+            try:
+                with engine.begin() as conn:
+                    users_store.revoke_login_token(conn, settings.pepper_bytes, self.token,
+                                                   settings.clock())
+            except sa.exc.SQLAlchemyError:
+                log.warning("could not revoke the embedded server's login token")
+            engine.dispose()
         if self._cleanup is not None:
             shutil.rmtree(self._cleanup, ignore_errors=True)
 
@@ -129,7 +141,7 @@ def start_embedded(
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             access_log=False, lifespan="off")
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    # uvicorn installs signal handlers only in the main thread: not in this one.
     thread = threading.Thread(target=server.run, name="agentkeys-embedded", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -140,7 +152,7 @@ def start_embedded(
         time.sleep(0.01)
     return EmbeddedServer(
         url=f"http://127.0.0.1:{port}", token=token, database_url=database_url,
-        _server=server, _thread=thread, _cleanup=cleanup,
+        _server=server, _thread=thread, _cleanup=cleanup, _app=app,
     )
 
 

@@ -212,6 +212,31 @@ class LastResort:
                 await response(scope, receive, send)
 
 
+class RejectNul:
+    """Refuse NUL characters in the path and query string with 422: PostgreSQL text
+    cannot hold them, so they would otherwise fail deep in a query as a 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            field = None
+            if "\x00" in scope.get("path", ""):
+                field = "path"
+            elif b"%00" in scope.get("query_string", b"") or b"\x00" in scope.get(
+                "query_string", b""
+            ):
+                field = "query"
+            if field is not None:
+                message = "The address contains a NUL character, which is never valid."
+                response = envelope(422, "VALIDATION_FAILED", message,
+                                    [{"field": field, "message": message}])
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class BodySizeLimit:
     """Refuse request bodies over `limit` bytes with 413 and the envelope (pure ASGI, so
     it also stops chunked uploads that carry no Content-Length)."""

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
 
 from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.roles import Role
@@ -25,7 +26,7 @@ STATUS_RANK = {KeyStatus.ACTIVE: 0, KeyStatus.INACTIVE: 1, KeyStatus.EXPIRED: 2,
 def status_rank_expr(now: datetime) -> sa.ColumnElement[int]:
     # Literals, not bound parameters: the same expression may appear in SELECT and
     # GROUP BY, and PostgreSQL only matches them when they are textually equal.
-    now_ms = sa.literal_column(str(int(db.to_millis(now))))
+    now_ms: sa.ColumnElement[int] = sa.literal_column(str(int(db.to_millis(now))))
     expires = sa.type_coerce(K.c.expires_at, sa.BigInteger)
     return sa.case(
         (K.c.revoked_at.is_not(None), sa.literal_column("3")),
@@ -36,14 +37,32 @@ def status_rank_expr(now: datetime) -> sa.ColumnElement[int]:
     )
 
 
+class _Unindexed(sa.sql.functions.FunctionElement[int]):
+    type = sa.BigInteger()
+    inherit_cache = True
+    name = "unindexed"
+
+
+@compiles(_Unindexed)
+def _unindexed_default(element: _Unindexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(next(iter(element.clauses)), **kw))
+
+
+@compiles(_Unindexed, "sqlite")
+def _unindexed_sqlite(element: _Unindexed, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(next(iter(element.clauses)), **kw)} + 0)"
+
+
 def unindexed(column: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
-    """`column + 0`: the same value (NULL stays NULL) that no index can serve.
+    """On SQLite `(column + 0)`: the same value (NULL stays NULL) that no index serves;
+    elsewhere the column itself.
 
     Status predicates match most of the table (revoked_at IS NULL, expires_at > now);
     given an index on them, SQLite's planner range-scans it and sorts the lot instead of
-    walking the sort column's index and stopping after one page. Hiding them from the
-    planner keeps listings on the sort index on both databases."""
-    return sa.type_coerce(column, sa.BigInteger) + sa.literal_column("0")
+    walking the sort column's index and stopping after one page. PostgreSQL weighs this
+    well from its statistics — and an expression there would hide the statistics and
+    mislead it — so it sees the plain column."""
+    return _Unindexed(sa.type_coerce(column, sa.BigInteger))
 
 
 def status_clause(status: KeyStatus, now: datetime) -> sa.ColumnElement[bool]:
@@ -71,6 +90,16 @@ def visible_clause(caller: Caller) -> sa.ColumnElement[bool]:
             K.c.owner_id.in_(users_store.team_member_ids(caller.team_ids)),
         )
     return K.c.owner_id == caller.id
+
+
+def visible_owner_ids(conn: Connection, caller: Caller) -> tuple[str, ...] | None:
+    """Whose keys the caller may see in listings: None for everyone (admin)."""
+    if caller.role is Role.ADMIN:
+        return None
+    owners = {caller.id}
+    if caller.role is Role.MANAGER and caller.team_ids:
+        owners.update(conn.execute(users_store.team_member_ids(caller.team_ids)).scalars())
+    return tuple(sorted(owners))
 
 
 def may_see(conn: Connection, caller: Caller, owner_id: str) -> bool:

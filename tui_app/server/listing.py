@@ -145,10 +145,10 @@ def decode_cursor(cursor: str, sort: str, order: str) -> tuple[Any, str]:
     if not isinstance(data, dict) or data.get("s") != sort or data.get("o") != order:
         raise _bad_cursor()
     value, key_id = data.get("v"), data.get("i")
-    if not isinstance(key_id, str) or len(key_id) > 64:
+    if not isinstance(key_id, str) or len(key_id) > 64 or "\x00" in key_id:
         raise _bad_cursor()
     if sort in ("name", "owner"):
-        ok = isinstance(value, str) and len(value) <= 400
+        ok = isinstance(value, str) and len(value) <= 400 and "\x00" not in value
     else:
         ok = isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**62
     if not ok:
@@ -170,7 +170,7 @@ def filter_clauses(
     if filters.q:
         needle = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{needle}%"
-        matches = K.c.search_text.like(pattern, escape="\\")
+        matches: sa.ColumnElement[bool] = K.c.search_text.like(pattern, escape="\\")
         if sqlite_fts and len(filters.q) >= 3:
             # Candidates from the FTS5 trigram index, which serves LIKE only without an
             # ESCAPE clause: unescaped, % and _ in the text match a superset, and the
@@ -184,8 +184,9 @@ def filter_clauses(
     # that time (the index scan then starts and stops at the range's ends); otherwise
     # they are hidden from the planner (see keys_store.unindexed), so the sort's index
     # is walked and the scan stops after one page.
-    last_used = (sa.type_coerce(db.LAST_USED_SORT, sa.BigInteger) if sort == "last_used_at"
-                 else unindexed(sa.func.coalesce(K.c.last_used_at, db.NEVER_USED_SORT)))
+    last_used: sa.ColumnElement[int] = sa.type_coerce(db.LAST_USED_SORT, sa.BigInteger)
+    if sort != "last_used_at":
+        last_used = unindexed(last_used)
     if filters.stale_days is not None:  # unused for N days, or never used
         cutoff = db.to_millis(now - timedelta(days=filters.stale_days))
         clauses.append(last_used <= cutoff)
@@ -195,8 +196,9 @@ def filter_clauses(
         clauses.append(last_used > db.NEVER_USED_SORT)
     if filters.expiring_within_days is not None:
         horizon = now + timedelta(days=filters.expiring_within_days)
-        expires = (sa.type_coerce(db.EXPIRES_SORT, sa.BigInteger) if sort == "expires_at"
-                   else unindexed(K.c.expires_at))
+        expires: sa.ColumnElement[int] = sa.type_coerce(db.EXPIRES_SORT, sa.BigInteger)
+        if sort != "expires_at":
+            expires = unindexed(expires)
         clauses.append(sa.and_(expires > db.to_millis(now),
                                expires <= db.to_millis(horizon)))
     return clauses
@@ -206,6 +208,17 @@ def status_filter(statuses: tuple[KeyStatus, ...], now: datetime) -> list[sa.Col
     if not statuses or set(statuses) == set(KeyStatus):
         return []
     return [sa.or_(*(keys_store.status_clause(s, now) for s in statuses))]
+
+
+FEW_OWNERS = 200
+
+
+def _beside_index(expr: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """The same order, as an expression no index provides (`x || ''`, `x + 0`), so the
+    planner reads the rows the WHERE selects (owner index) and sorts those few."""
+    if isinstance(expr.type, sa.String):
+        return expr.op("||")(sa.literal_column("''"))
+    return expr + sa.literal_column("0")
 
 
 def list_keys(
@@ -218,11 +231,17 @@ def list_keys(
     order: str,
     limit: int,
     cursor: str | None,
+    few_owners: bool = False,
 ) -> tuple[list[Any], str | None]:
+    """One page. `few_owners`: the listing is limited to a handful of owners (own keys,
+    an owner or a small team): their keys are few, so read them through the owner index
+    and sort them, rather than walk the sort's index past everybody else's keys."""
     if sort == "status":
         return _list_by_status(conn, scope=scope, filters=filters, now=now, order=order,
-                               limit=limit, cursor=cursor)
+                               limit=limit, cursor=cursor, few_owners=few_owners)
     expr = sort_expr(sort, now)
+    if few_owners:
+        expr = _beside_index(expr)
     where = [scope, *filter_clauses(filters, now, sort, sqlite_fts=_fts_pays(conn, filters)),
              *status_filter(filters.statuses, now)]
     if cursor:
@@ -248,7 +267,7 @@ _BY_RANK = {rank: status for status, rank in keys_store.STATUS_RANK.items()}
 
 def _list_by_status(
     conn: Connection, *, scope: sa.ColumnElement[bool], filters: KeyFilters, now: datetime,
-    order: str, limit: int, cursor: str | None,
+    order: str, limit: int, cursor: str | None, few_owners: bool = False,
 ) -> tuple[list[Any], str | None]:
     """Sort by status without sorting the table: status order is four fixed segments
     (active, inactive, expired, revoked), so walk them in order, each by primary key
@@ -263,6 +282,7 @@ def _list_by_status(
             raise _bad_cursor()
         ranks = [r for r in ranks if (r >= start_rank if order == "asc" else r <= start_rank)]
     base = [scope, *filter_clauses(filters, now, sqlite_fts=_fts_pays(conn, filters))]
+    by_id = _beside_index(K.c.id) if few_owners else K.c.id
     rows: list[Any] = []
     for rank in ranks:
         where = [*base, keys_store.status_clause(_BY_RANK[rank], now)]
@@ -271,7 +291,7 @@ def _list_by_status(
         query = (
             sa.select(K, sa.literal_column(str(rank)).label("_sort"))
             .where(*where)
-            .order_by(K.c.id.asc() if order == "asc" else K.c.id.desc())
+            .order_by(by_id.asc() if order == "asc" else by_id.desc())
             .limit(limit + 1 - len(rows))
         )
         rows.extend(conn.execute(query))

@@ -87,17 +87,13 @@ class Settings:
 
     @classmethod
     def from_env(cls, database_url: str | None = None, **overrides: object) -> Settings:
-        """Settings for `agentkeys serve`: AGENTKEYS_DATABASE_URL, AGENTKEYS_PEPPER_FILE,
-        AGENTKEYS_MAX_LIFETIME_DAYS, AGENTKEYS_KEY_ENV, AGENTKEYS_REQUIRE_TERMS."""
-        from tui_app import paths
+        """Settings for `agentkeys serve`: AGENTKEYS_DATABASE_URL, AGENTKEYS_PEPPER (the
+        pepper itself, hex; wins) or AGENTKEYS_PEPPER_FILE (default: config dir/pepper),
+        AGENTKEYS_MAX_LIFETIME_DAYS, AGENTKEYS_KEY_ENV, AGENTKEYS_REQUIRE_TERMS.
 
+        Every server sharing one database must use the same pepper."""
         url = database_url or os.environ.get("AGENTKEYS_DATABASE_URL") or default_database_url()
-        pepper_file = os.environ.get("AGENTKEYS_PEPPER_FILE")
-        pepper_path = Path(pepper_file) if pepper_file else paths.config_dir() / "pepper"
-        values: dict[str, object] = {
-            "database_url": url,
-            "pepper": load_or_create_pepper(pepper_path),
-        }
+        values: dict[str, object] = {"database_url": url, "pepper": pepper_from_env()}
         if "AGENTKEYS_MAX_LIFETIME_DAYS" in os.environ:
             values["max_lifetime_days"] = int(os.environ["AGENTKEYS_MAX_LIFETIME_DAYS"])
         if "AGENTKEYS_KEY_ENV" in os.environ:
@@ -108,6 +104,24 @@ class Settings:
             )
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def pepper_from_env() -> bytes:
+    from tui_app import paths
+
+    inline = os.environ.get("AGENTKEYS_PEPPER", "").strip()
+    if inline:
+        try:
+            pepper = bytes.fromhex(inline)
+        except ValueError:
+            pepper = inline.encode()  # any long random string will do
+        if len(pepper) < 16:
+            raise PepperFileError("AGENTKEYS_PEPPER is too short: use 32 random bytes in hex.")
+        return pepper
+    pepper_file = os.environ.get("AGENTKEYS_PEPPER_FILE")
+    return load_or_create_pepper(
+        Path(pepper_file) if pepper_file else paths.config_dir() / "pepper"
+    )
 
 
 def default_database_url() -> str:

@@ -114,7 +114,7 @@ def check_key(
         return Outcome("TOKEN_MALFORMED", str(exc))
     now = settings.clock()
     digest = security.digest(settings.pepper_bytes, token)
-    with db.read_tx(engine) as conn:
+    with db.autocommit_read(engine) as conn:
         row = conn.execute(_KEY_LOOKUP, {"digest": digest}).first()
         if row is None:
             return Outcome("TOKEN_INVALID", MESSAGES["TOKEN_INVALID"])

@@ -97,10 +97,13 @@ class AgentKeysApp(App[None]):
         token: str | None = None,
         credential: str = "given to the app",
         clock: Clock | None = None,
+        transport: Any = None,
     ) -> None:
         """Either a `target` to open in the background (the command line's way), or a
-        `server_url` and `token` that are already known (tests, screenshots)."""
+        `server_url` and `token` that are already known (tests, screenshots; `transport`
+        is an httpx transport, e.g. ASGITransport for a server without a port)."""
         super().__init__()
+        self._transport = transport
         self.clock: Clock = clock or system_clock
         self.api: ApiClient | None = None
         self.me: Me | None = None
@@ -137,7 +140,8 @@ class AgentKeysApp(App[None]):
 
         self.connection = connection
         self.server_url = connection.url
-        self.api = ApiClient(connection.url, connection.token, source="tui")
+        self.api = ApiClient(connection.url, connection.token, source="tui",
+                             transport=self._transport)
         self._set_status(url=connection.url, credential=connection.credential)
         self._load_me()
 

@@ -49,21 +49,32 @@ def admin_list_keys(
         statuses=listing.parse_statuses(status), q=listing.check_q(q), stale_days=stale_days,
         never_used=never_used, expiring_within_days=expiring_within_days,
     )
-    scope = keys_store.visible_clause(caller)
     with db.read_tx(engine_of(request)) as conn:
+        # Who the listing may cover, as explicit owner ids where that is a short list:
+        # the planner then knows how few rows it is about (see listing.list_keys).
+        visible = keys_store.visible_owner_ids(conn, caller)  # None: everyone (admin)
+        scope = sa.true() if visible is None else db.keys.c.owner_id.in_(visible)
+        owners: set[str] | None = None if visible is None else set(visible)
         if owner is not None and owner.strip():
             found = users_store.find_user(conn, owner)
-            filters.owner_ids = (found.id,) if found is not None else ()
+            wanted = {found.id} if found is not None else set()
+            owners = wanted if owners is None else owners & wanted
         if team is not None and team.strip():
             t = db.teams
             team_id = conn.execute(
                 sa.select(t.c.id).where(sa.or_(t.c.id == team.strip(),
                                                t.c.name == team.strip()))
             ).scalar()
-            filters.team_id = team_id or "\x00none"
+            members = set() if team_id is None else set(conn.execute(
+                sa.select(db.team_members.c.user_id)
+                .where(db.team_members.c.team_id == team_id)).scalars())
+            owners = members if owners is None else owners & members
+        if owners is not None:
+            filters.owner_ids = tuple(sorted(owners))
         rows, next_cursor = listing.list_keys(
             conn, scope=scope, filters=filters, now=now, sort=sort, order=order,
             limit=limit, cursor=cursor,
+            few_owners=owners is not None and len(owners) <= listing.FEW_OWNERS,
         )
         items = keys_store.many_out(conn, rows, now)
         totals = (Totals(**listing.totals(conn, scope=scope, filters=filters, now=now))

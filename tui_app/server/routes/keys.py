@@ -58,7 +58,7 @@ def list_own_keys(
     with db.read_tx(engine_of(request)) as conn:
         rows, next_cursor = listing.list_keys(
             conn, scope=K.c.owner_id == caller.id, filters=filters, now=now, sort=sort,
-            order=order, limit=limit, cursor=cursor,
+            order=order, limit=limit, cursor=cursor, few_owners=True,
         )
         items = keys_store.many_out(conn, rows, now)
     return KeyPage(items=items, next_cursor=next_cursor)
@@ -227,7 +227,7 @@ def _reissue(
 
 def visible_row(conn: sa.Connection, caller: Caller, key_id: str,
                 *, for_update: bool = False) -> Any:
-    if len(key_id) > 64:
+    if len(key_id) > 64 or "\x00" in key_id:
         raise not_found()
     row = keys_store.get_row(conn, key_id, for_update=for_update)
     if row is None or not keys_store.may_see(conn, caller, row.owner_id):

@@ -27,6 +27,7 @@ def me(request: Request, caller: User) -> MeOut:
     return MeOut(
         user=user,
         policy=PolicyOut(max_lifetime_days=settings.max_lifetime_days,
-                         require_terms=settings.require_terms, key_env=settings.key_env),
+                         require_terms=settings.require_terms,
+                         key_env=settings.key_env),  # type: ignore[arg-type]
         server=ServerOut(version=settings.version),
     )

@@ -223,7 +223,7 @@ class AdminScreen(Screen[None]):
             teams = ", ".join(me.user.teams)
             scope = "Your teams' keys" + (f" ({teams})" if teams else "")
         title = Text(scope, style="bold")
-        title.append(f"   preset: {PRESETS[self.preset_index].label}", style="dim")
+        title.append(f"  ·  preset: {PRESETS[self.preset_index].label}", style="dim")
         if not self._preset_matches():
             title.append(" (changed)", style="dim")
         self.query_one("#admin-title", Static).update(title)
@@ -287,6 +287,7 @@ class AdminScreen(Screen[None]):
         self._show_totals()
 
     def _show_totals(self) -> None:
+        """Count, marks and progress first (they must show at 80 columns), then detail."""
         line = Text(no_wrap=True, overflow="ellipsis")
         totals = self.totals
         if totals is None:
@@ -294,19 +295,25 @@ class AdminScreen(Screen[None]):
         else:
             count = count_from_totals(totals, self.filters.status)
             line.append(f"{count or 0:,} keys", style="bold")
-            statuses = (self.filters.status or "active,inactive,expired,revoked").split(",")
+        line.append_text(self._marks_text())
+        if self.progress_text:
+            line.append(f"  {self.progress_text}", style="bold italic")
+        if totals is not None:
+            chosen = (self.filters.status or "all").split(",")
             for status in ("active", "inactive", "expired", "revoked"):
-                if status in statuses or self.filters.status in (None, "all"):
+                if status in chosen or "all" in chosen:
                     line.append(f" · {totals.get(status, 0):,} {status}")
             if self.stale_count is not None:
                 line.append(f" · {self.stale_count:,} stale {STALE_FOR_TOTALS} d")
             if self.expiring_count is not None:
                 line.append(f" · {self.expiring_count:,} expiring {EXPIRING_FOR_TOTALS} d")
-        marks = len(self.table.marks)
-        line.append(f"   {marks:,} marked", style="bold" if marks else "dim")
-        if self.progress_text:
-            line.append(f"   {self.progress_text}", style="italic")
         self.query_one("#admin-totals", Static).update(line)
+
+    def _marks_text(self) -> Text:
+        marks = len(self.table.marks)
+        marked = Text(" ")
+        marked.append(f"({marks:,} marked)", style="bold reverse" if marks else "dim")
+        return marked
 
     def _set_progress(self, text: str) -> None:
         self.progress_text = text
@@ -331,10 +338,13 @@ class AdminScreen(Screen[None]):
         """Set the filter widgets and reload (presets and tests use this)."""
         self._syncing_widgets = True
         try:
-            self.query_one("#admin-status", Select).value = filters.status or "all"
-            self.query_one("#admin-stale", Select).value = filters.stale or "any"
-            self.query_one("#admin-expiring", Select).value = (
-                str(filters.expiring) if filters.expiring else "any")
+            self._select("#admin-status", STATUS_OPTIONS, filters.status or "all",
+                         (filters.status or "").replace(",", "+"))
+            self._select("#admin-stale", STALE_OPTIONS, filters.stale or "any",
+                         f"Unused {filters.stale} d")
+            self._select("#admin-expiring", EXPIRING_OPTIONS,
+                         str(filters.expiring) if filters.expiring else "any",
+                         f"Expiring {filters.expiring} d")
             self.query_one("#admin-owner", Input).value = filters.owner
             self.query_one("#admin-team", Input).value = filters.team
             self.query_one("#admin-search", Input).value = filters.q
@@ -344,6 +354,15 @@ class AdminScreen(Screen[None]):
         self.filters = filters
         self._cancel_debounce()
         self.reload()
+
+    def _select(self, selector: str, options: list[tuple[str, str]], value: str,
+                label: str) -> None:
+        """Set a filter select, adding the value as an option if it is not one yet (a
+        combination of statuses, or a number of days the presets do not offer)."""
+        select: Select[str] = self.query_one(selector, Select)
+        if value not in {v for _, v in options}:
+            select.set_options([*options, (label, value)])
+        select.value = value
 
     def _end_sync(self) -> None:
         self._syncing_widgets = False
@@ -428,38 +447,31 @@ class AdminScreen(Screen[None]):
         if key is None:
             return Text("No key highlighted." if self.table.row_count == 0 else "loading…",
                         style="dim")
-        text = Text(no_wrap=False)
+        # Five lines, each cut with an ellipsis rather than wrapped: the panel never grows.
+        text = Text(no_wrap=True, overflow="ellipsis")
 
-        def field(label: str, value: Text | str) -> None:
+        def field(label: str, value: Text | str, end: str = "   ") -> None:
             text.append(f"{label}: ", style="bold")
             text.append_text(value if isinstance(value, Text) else Text(value))
-            text.append("  ")
+            text.append(end)
 
-        field("Name", safe_text(key.name))
-        field("Id", key.id)
-        field("Owner", safe_text(f"{key.owner.name} <{key.owner.email}>"))
         status = str(key.status) + (f" ({key.status_reason})" if key.status_reason else "")
+        field("Name", safe_text(key.name))
         field("Status", status)
-        text.append("\n")
-        field("Description", safe_text(key.description or "—"))
-        text.append("\n")
-        allowed = " ".join(key.allowed_tools) or "all"
-        blocked = " ".join(key.blocked_tools) or "none"
-        field("Scope", key.scope)
-        field("Tools", safe_text(allowed))
-        field("Blocked", safe_text(blocked))
-        field("Rate limit", f"{key.rate_limit_rpm}/min" if key.rate_limit_rpm else "none")
-        text.append("\n")
-        created_by = key.created_by.name or key.created_by.email if key.created_by else "—"
-        field("Created", f"{absolute(key.created_at)} by ")
-        text.append_text(safe_text(created_by))
-        text.append("  ")
+        field("Id", key.id, "\n")
+        field("Owner", safe_text(f"{key.owner.name} <{key.owner.email}>"))
+        created_by = (key.created_by.name or key.created_by.email) if key.created_by else "—"
+        field("Created by", safe_text(created_by), "\n")
+        field("Created", absolute(key.created_at))
         field("Expires", absolute(key.expires_at))
-        text.append("\n")
         last = absolute(key.last_used_at)
-        field("Last used", last)
-        if key.last_used_tool:
-            field("Last tool", safe_text(key.last_used_tool))
+        field("Last used", safe_text(last + (f" ({key.last_used_tool})"
+                                             if key.last_used_tool else "")), "\n")
+        field("Scope", key.scope)
+        field("Rate limit", f"{key.rate_limit_rpm}/min" if key.rate_limit_rpm else "none")
+        field("Tools", safe_text(" ".join(key.allowed_tools) or "all"))
+        field("Blocked", safe_text(" ".join(key.blocked_tools) or "none"), "\n")
+        field("Description", safe_text(key.description or "—"), "")
         return text
 
     # -- marks -----------------------------------------------------------------

@@ -1,0 +1,269 @@
+"""Admin screen in the TUI over 100,000 keys: open, filter/sort, paging, memory vs DataTable.
+
+What: seeds N keys (env AGENTKEYS_BENCH_KEYS, default 100,000) through `agentkeys server
+seed` (seed_bulk) into a cached SQLite file, and into PostgreSQL when reachable (the same
+cached databases as bench/admin_listing.py), runs `agentkeys serve` on each, and drives
+the real TUI (AgentKeysApp under App.run_test, headless) as an admin in a child process,
+so the memory figure is the TUI process's own:
+- opening the Admin screen (key `2`) to first rows shown — target <= 300 ms;
+- a sort (Shift+N/O/S/C/E/L) or filter (preset `p`) change to updated rows — p95 <= 150 ms;
+- paging/scrolling (pgdn/pgup/down/end) to the rows shown — p95 <= 50 ms;
+- RSS of the TUI process at the end (and its peak) — <= 150 MB.
+Baseline in the same run (SQLite, at min(N, 100,000) rows, bounded in time): Textual's
+DataTable in a child process loaded with every row (read straight from the database, so
+only the table is timed) to first paint, and its RSS.
+Command: .venv/bin/python -m bench admin_tui   (AGENTKEYS_BENCH_KEYS=1000000 for 1M)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+TARGETS = {"open_ms": 300.0, "change_p95_ms": 150.0, "paging_p95_ms": 50.0, "rss_mb": 150.0}
+BASELINE_MAX_ROWS = 100_000
+BASELINE_BUDGET_S = 120.0
+SIZE = (120, 40)
+
+
+def _rss_mb() -> tuple[float, float]:
+    """(current, peak) resident set size of this process, from /proc."""
+    values = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            name, amount = line.split(":", 1)
+            values[name] = int(amount.split()[0]) / 1024
+    return values.get("VmRSS", float("nan")), values.get("VmHWM", float("nan"))
+
+
+def _pct(values: list[float], fraction: float) -> float:
+    from bench._http import percentile
+
+    return percentile(values, fraction)
+
+
+# -- child: the TUI ------------------------------------------------------------------
+
+
+async def _until(condition: Any, timeout: float = 30.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the TUI did not get there in time")
+        await asyncio.sleep(0.001)
+
+
+async def _tui(url: str, token: str) -> dict[str, Any]:
+    from tui_app.ui.app import AgentKeysApp
+    from tui_app.ui.screens.admin import AdminScreen
+
+    app = AgentKeysApp(server_url=url, token=token)
+    out: dict[str, Any] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(lambda: app.me is not None)
+        await pilot.pause()
+
+        def table() -> Any:
+            screen = app.screen
+            return screen.table if isinstance(screen, AdminScreen) else None
+
+        def rows_shown() -> bool:
+            t = table()
+            if t is None or t.row_count == 0:
+                return False
+            want = min(t._body_height(), t.row_count - round(t.scroll_y))
+            return len(t.visible_keys()) >= want
+
+        started = time.perf_counter()
+        await pilot.press("2")
+        await _until(rows_shown)
+        await pilot.pause()  # the frame with those rows
+        out["open_ms"] = (time.perf_counter() - started) * 1000
+        await _until(lambda: table().pages.total is not None, timeout=120)  # let counts land
+
+        changes: list[float] = []
+        for key in ["N", "N", "O", "S", "C", "E", "L", "L", "p", "p", "p", "p", "p", "p",
+                    "O", "C", "p", "p", "N", "C"]:
+            generation = table()._generation
+            started = time.perf_counter()
+            await pilot.press(key)
+            await _until(lambda g=generation: table()._generation != g and rows_shown())
+            await pilot.pause()
+            changes.append((time.perf_counter() - started) * 1000)
+        out["changes_ms"] = changes
+
+        paging: list[float] = []
+        for key in ["pagedown"] * 30 + ["pageup"] * 10 + ["down"] * 20 + ["end", "home"]:
+            started = time.perf_counter()
+            await pilot.press(key)
+            await _until(rows_shown, timeout=120)
+            await pilot.pause()
+            paging.append((time.perf_counter() - started) * 1000)
+        out["paging_ms"] = paging
+        out["end_ms"] = paging[-2]
+        out["cached_rows"] = table().pages.cached_rows
+        out["row_count"] = table().row_count
+    out["rss_mb"], out["peak_mb"] = _rss_mb()
+    return out
+
+
+# -- child: the baseline -------------------------------------------------------------
+
+
+async def _baseline(database_url: str, limit: int) -> dict[str, Any]:
+    import sqlalchemy as sa
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    from tui_app.server import db
+
+    engine = db.create_engine(database_url)
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        rows = [
+            tuple(Text(str(v)) for v in row)
+            for row in conn.execute(
+                sa.select(db.keys.c.name, db.keys.c.owner_name, db.keys.c.scope,
+                          db.keys.c.created_at, db.keys.c.expires_at, db.keys.c.last_used_at)
+                .order_by(db.keys.c.created_at.desc()).limit(limit))
+        ]
+    engine.dispose()
+    read_s = time.perf_counter() - started
+
+    class Baseline(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable()
+
+    app = Baseline()
+    out: dict[str, Any] = {"rows": len(rows), "read_s": read_s}
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(DataTable)
+        started = time.perf_counter()
+        table.add_columns("Name", "Owner", "Scope", "Created", "Expires", "Last used")
+        table.add_rows(rows)
+        await pilot.pause()  # first paint with every row in the table
+        out["first_paint_ms"] = (time.perf_counter() - started) * 1000
+    out["rss_mb"], out["peak_mb"] = _rss_mb()
+    return out
+
+
+# -- parent ----------------------------------------------------------------------------
+
+
+def _child(args: list[str], timeout: float, stdin: str = "") -> dict[str, Any] | None:
+    """Run a measurement in a fresh process (its RSS is its own); the token goes on stdin,
+    never on the command line."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "bench.admin_tui", *args], input=stdin,
+                              capture_output=True, text=True, timeout=timeout,
+                              cwd=Path(__file__).resolve().parents[1])
+    except subprocess.TimeoutExpired:
+        return None
+    if done.returncode != 0:
+        print("    child failed:", done.stderr.strip().splitlines()[-3:])
+        return None
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _verdict(value: float, target: float) -> str:
+    return f"<= {target:.0f} {'met' if value <= target else 'MISSED'}"
+
+
+def _bench_backend(label: str, database_url: str, env: dict[str, str],
+                   keys: int) -> tuple[dict[str, Any] | None, list[str]]:
+    from bench._http import agentkeys_command, free_port, start_process, stop_process, wait_ready
+
+    email = f"bench-tui-{time.time_ns()}@bench.example"
+    token = subprocess.run(
+        [*agentkeys_command(), "server", "add-user", "--email", email, "--name", "Bench Admin",
+         "--role", "admin", "--database", database_url],
+        env={**os.environ, **env}, capture_output=True, text=True, check=True,
+    ).stdout.strip().splitlines()[-1]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = start_process(
+        [*agentkeys_command(), "serve", "--port", str(port), "--database", database_url],
+        env=env)
+    misses: list[str] = []
+    try:
+        wait_ready(base, process, timeout=120)
+        result = _child(["--tui", base], timeout=600, stdin=token + "\n")
+    finally:
+        stop_process(process)
+    if result is None:
+        print(f"    {label}: the TUI run failed")
+        return None, [f"{label}: no result"]
+    changes, paging = result["changes_ms"], result["paging_ms"]
+    rows = [
+        ("open Admin → first rows", result["open_ms"], TARGETS["open_ms"]),
+        ("filter/sort change p95", _pct(changes, 0.95), TARGETS["change_p95_ms"]),
+        ("paging/scrolling p95", _pct(paging, 0.95), TARGETS["paging_p95_ms"]),
+        ("TUI process RSS (MB)", result["rss_mb"], TARGETS["rss_mb"]),
+    ]
+    print(f"    {label} ({keys:,} keys, {result['row_count']:,} rows in the table):")
+    for name, value, target in rows:
+        print(f"      {name:<28} {value:9.1f}   {_verdict(value, target)}")
+        if value > target:
+            misses.append(f"{label}: {name} {value:.1f} > {target:.0f}")
+    print(f"      {'filter/sort change p50':<28} {_pct(changes, 0.5):9.1f}   "
+          f"(max {max(changes):.1f})")
+    print(f"      {'paging p50':<28} {_pct(paging, 0.5):9.1f}   (End key, walking every "
+          f"page: {result['end_ms']:.0f} ms)")
+    print(f"      {'peak RSS (MB)':<28} {result['peak_mb']:9.1f}   rows cached at the end: "
+          f"{result['cached_rows']:,}")
+    return result, misses
+
+
+def run() -> None:
+    from bench.admin_listing import RESULTS, _ensure_pg, _ensure_sqlite
+
+    keys = int(os.environ.get("AGENTKEYS_BENCH_KEYS", "100000"))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    env = {"AGENTKEYS_HOME": str(RESULTS / "home")}  # shared with admin_listing's caches
+    print(f"    {keys:,} keys; real AgentKeysApp headless at {SIZE[0]}x{SIZE[1]} in a child "
+          "process, `agentkeys serve` on loopback (2-core machine)")
+    sqlite_url = _ensure_sqlite(keys, env)
+    backends = [("SQLite", sqlite_url)]
+    pg = _ensure_pg(keys, env)
+    if pg:
+        backends.append(("PostgreSQL", pg))
+    misses: list[str] = []
+    first: dict[str, Any] | None = None
+    for label, url in backends:
+        result, missed = _bench_backend(label, url, env, keys)
+        first = first or result
+        misses += missed
+    rows = min(keys, BASELINE_MAX_ROWS)
+    baseline = _child(["--baseline", sqlite_url, str(rows)], timeout=BASELINE_BUDGET_S)
+    if baseline is None:
+        print(f"    baseline: DataTable with {rows:,} rows did not paint within "
+              f"{BASELINE_BUDGET_S:.0f} s")
+    else:
+        print(f"    baseline: DataTable with every one of {baseline['rows']:,} rows: first "
+              f"paint {baseline['first_paint_ms']:,.0f} ms, RSS {baseline['rss_mb']:.0f} MB "
+              f"(rows read from the database in {baseline['read_s']:.1f} s, not counted)")
+        if first is not None:
+            print(f"    ratio: open Admin is {baseline['first_paint_ms'] / first['open_ms']:,.0f}x "
+                  f"faster than DataTable's first paint; RSS "
+                  f"{first['rss_mb'] / baseline['rss_mb']:.2f}x of DataTable's")
+    print("    targets: " + ("all met" if not misses else "MISSED: " + "; ".join(misses)))
+
+
+def _main(argv: list[str]) -> None:
+    if argv[0] == "--tui":
+        token = sys.stdin.readline().strip()
+        print(json.dumps(asyncio.run(_tui(argv[1], token))))
+    elif argv[0] == "--baseline":
+        print(json.dumps(asyncio.run(_baseline(argv[1], int(argv[2])))))
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

@@ -1,0 +1,140 @@
+"""Snapshots of the Admin triage screen (H4): the real backend seeded deterministically
+(`seed_bulk` with a fixed seed and `now`), a fixed clock, 80×24 and 120×32.
+
+One class per screen state; each test's docstring says what you should see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "ui"))
+from test_admin_screen import settle  # noqa: E402
+from test_admin_support import AdminHost, Backend, make_backend  # noqa: E402
+
+from tui_app.ui.screens.admin import PRESETS  # noqa: E402
+
+WIDE = (120, 32)
+SMALL = (80, 24)
+
+
+def host(tmp_path: Path, role: str = "admin") -> tuple[AdminHost, Backend]:
+    backend = make_backend(tmp_path, keys=600, users=50, seed=11)
+
+    async def me() -> Any:
+        async with backend.client(role) as api:
+            return await api.me()
+
+    app = AdminHost(backend.client(role), asyncio.run(me()))
+    app.TITLE = "agentkeys"
+    return app, backend
+
+
+async def loaded(pilot: Pilot[None]) -> None:
+    await settle(pilot, pilot.app)  # type: ignore[arg-type]
+
+
+class TestAdminScreen:
+    def test_all_keys_wide(self, snap_compare: Any, tmp_path: Path) -> None:
+        """All 600 keys, newest first ("Created ▼" in the header), the totals line with
+        counts per status, stale and expiring, the first row highlighted and its details
+        (owner, created by, expiry, last use, scope, tools, description) below."""
+        app, _ = host(tmp_path)
+        assert snap_compare(app, terminal_size=WIDE, run_before=loaded)
+
+    def test_all_keys_80x24(self, snap_compare: Any, tmp_path: Path) -> None:
+        """The same at 80×24: narrower owner/time/scope columns ("rw"), compact times
+        ("14h ago", "in 187d"), nothing cut that matters, the footer's keys."""
+        app, _ = host(tmp_path)
+        assert snap_compare(app, terminal_size=SMALL, run_before=loaded)
+
+    def test_marked_rows_and_sort_by_name(self, snap_compare: Any, tmp_path: Path) -> None:
+        """Sorted by name A→Z ("Name ▲"), two rows marked (● and bold), the totals line
+        says "(2 marked)", the cursor on the third row."""
+        app, _ = host(tmp_path)
+
+        async def run_before(pilot: Pilot[None]) -> None:
+            await loaded(pilot)
+            await pilot.press("N")
+            await loaded(pilot)
+            await pilot.press("space", "space")
+            await loaded(pilot)
+
+        assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
+
+    def test_a_manager_sees_their_teams_keys(self, snap_compare: Any, tmp_path: Path) -> None:
+        """The title says "Your teams' keys (team names)"; only those keys are listed."""
+        app, _ = host(tmp_path, "manager")
+        assert snap_compare(app, terminal_size=WIDE, run_before=loaded)
+
+
+class TestAdminFilters:
+    def test_stale_preset(self, snap_compare: Any, tmp_path: Path) -> None:
+        """Preset "Stale 90 d": the status select on "Active+inactive", the stale select on
+        "Unused 90 d"; only keys unused for 90 days or never used; the totals follow."""
+        app, _ = host(tmp_path)
+
+        async def run_before(pilot: Pilot[None]) -> None:
+            await loaded(pilot)
+            screen = pilot.app.screen
+            screen.preset_index = 1  # type: ignore[attr-defined]
+            screen.apply_filters(PRESETS[1].filters)  # type: ignore[attr-defined]
+            await loaded(pilot)
+
+        assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
+
+    def test_search_and_expiring(self, snap_compare: Any, tmp_path: Path) -> None:
+        """Typed "ci" into the search box and chose "Expiring 30 d": keys whose name or
+        owner holds "ci" and that expire within 30 days; the title says "(changed)"."""
+        app, _ = host(tmp_path)
+
+        async def run_before(pilot: Pilot[None]) -> None:
+            await loaded(pilot)
+            await pilot.press("slash", "c", "i", "enter")
+            screen = pilot.app.screen
+            screen.query_one("#admin-expiring").value = "30"  # type: ignore[attr-defined]
+            await pilot.pause(0.1)
+            await loaded(pilot)
+
+        assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
+
+
+class TestAdminBulkConfirm:
+    def test_revoke_confirmation(self, snap_compare: Any, tmp_path: Path) -> None:
+        """"Revoke 12 keys?" with the first 8 names, "and 4 more", the warning that this
+        cannot be undone, and the focus on Cancel."""
+        app, _ = host(tmp_path)
+
+        async def run_before(pilot: Pilot[None]) -> None:
+            await loaded(pilot)
+            await pilot.press(*["space"] * 12)
+            await pilot.press("R")
+            await loaded(pilot)
+
+        assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+class TestAdminResults:
+    def test_partial_failure(self, snap_compare: Any, tmp_path: Path) -> None:
+        """After "enable" on revoked and disabled keys: "N keys enabled, M failed.", each
+        revoked key named with the server's reason and code first, then the successes."""
+        app, backend = host(tmp_path)
+
+        async def run_before(pilot: Pilot[None]) -> None:
+            await loaded(pilot)
+            screen = pilot.app.screen
+            screen.apply_filters(PRESETS[0].filters.__class__(  # type: ignore[attr-defined]
+                status="inactive,revoked"))
+            await loaded(pilot)
+            await pilot.press("space", "space", "space", "space")
+            await pilot.press("a")
+            await loaded(pilot)
+            await pilot.press("tab", "enter")
+            await loaded(pilot)
+
+        assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
