@@ -3,6 +3,7 @@ server errors next to their fields, and retries that never create a second key."
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -285,3 +286,33 @@ async def test_scope_and_terms_follow_role_and_policy(backend: Backend) -> None:
         await pilot.press("escape")
         await pilot.pause()
     assert app.results == [None]
+
+
+async def test_escape_waits_while_the_key_is_being_created(backend: Backend) -> None:
+    """Cancelling mid-request would lose the only copy of the new secret."""
+    api = backend.client()
+    me = await api.me()
+    release = asyncio.Event()
+
+    async def slow_submit(request: NewKeyRequest) -> CreatedKey:
+        await release.wait()
+        return await api.create_key(**request.as_create_kwargs())
+
+    app = ModalHost(api)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open(CreateKeyModal(me.policy, me.user.role, slow_submit, backend.clock))
+        await pilot.pause()
+        await fill(pilot, app, name="slow")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Creating the key" in error_text(app, "form-error")
+        await pilot.press("escape", "ctrl+s")
+        await pilot.pause()
+        assert app.results == []
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    [created] = app.results
+    assert created.key.name == "slow"
+    assert len((await api.list_keys()).items) == 1
+    await api.aclose()

@@ -242,3 +242,30 @@ async def test_hostile_names_render_literally(backend: Backend) -> None:
         assert "control, bidi or zero-width" in shown(app, "name-error")
         assert seen == [] and app.results == []
     await api.aclose()
+
+
+async def test_digit_from_the_calendar_picks_a_preset_and_keeps_focus_visible(
+    backend: Backend,
+) -> None:
+    api = backend.client()
+    me = await api.me()
+    created = await api.create_key(name="cal", expires_at=backend.clock() + timedelta(days=7))
+    app = ModalHost(api)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open(EditKeyModal(created.key, me.policy, updater(api, created.key.id, []),
+                              backend.clock))
+        await pilot.pause()
+        app.screen.query_one("#expiry").focus()
+        await pilot.press("6")
+        await pilot.pause()
+        calendar = app.screen.query_one("#expiry-calendar", Calendar)
+        assert calendar.has_focus and calendar.display
+        await pilot.press("right", "enter")
+        await pilot.pause()
+        assert "Expires" in shown(app, "expiry-summary")
+        await pilot.press("3")  # 60 days, from inside the calendar
+        await pilot.pause()
+        assert not calendar.display
+        assert app.screen.focused is app.screen.query_one("#expiry")
+        assert "in 60 days" in shown(app, "expiry-summary")
+    await api.aclose()

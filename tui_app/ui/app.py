@@ -123,9 +123,12 @@ class AgentKeysApp(App[None]):
         self.switch_mode("my-keys")
         if self._given is not None:
             self._use_connection(self._given)
-        else:
-            # After the first frame: the thread's imports must not compete with it.
-            self.call_after_refresh(self._open_backend)
+
+    def on_ready(self) -> None:
+        """The first frame is on the terminal: now the heavy start-up may begin (its
+        imports hold the GIL, so starting earlier would delay that frame)."""
+        if self._given is None and self.connection is None:
+            self._open_backend()
 
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
     def _open_backend(self) -> None:

@@ -20,7 +20,8 @@ from tui_app.ui.safe import safe_text
 
 class ConfirmModal(ModalScreen[bool]):
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="confirm-cancel"),
+        Binding("escape", "cancel", "Cancel", id="confirm-cancel",
+                tooltip="Close without doing it"),
         Binding("left", "app.focus_previous", "Previous button", show=False),
         Binding("right", "app.focus_next", "Next button", show=False),
     ]

@@ -27,7 +27,7 @@ from tui_app.domain.roles import Role
 from tui_app.domain.validation import Scope
 from tui_app.ui.modals.choices import Choice, ChoiceRow
 from tui_app.ui.modals.expiry_field import ExpiryField
-from tui_app.ui.modals.form_base import FormModalMixin, error_id
+from tui_app.ui.modals.form_base import FormModalMixin
 from tui_app.ui.modals.forms import (
     ExpiryChoice,
     FormErrors,
@@ -53,10 +53,13 @@ TEXT_FIELDS = {
 
 class CreateKeyModal(FormModalMixin, ModalScreen[CreatedKey | None]):
     BINDINGS = [
-        Binding("ctrl+s", "submit", "Create", priority=True, id="form-submit"),
-        Binding("escape", "cancel", "Cancel", id="form-cancel"),
+        Binding("ctrl+s", "submit", "Create", priority=True, id="create-key-submit",
+                tooltip="Create the key (from any field)"),
+        Binding("escape", "cancel", "Cancel", id="create-key-cancel",
+                tooltip="Close without creating a key"),
         *(
-            Binding(digit, f"pick_expiry('{digit}')", "Expiry", show=False)
+            Binding(digit, f"pick_expiry('{digit}')", "Expiry", show=False,
+                    id=f"create-key-expiry-{digit}", tooltip="Pick an expiry preset")
             for digit in "1234567"
         ),
     ]
@@ -260,12 +263,9 @@ class CreateKeyModal(FormModalMixin, ModalScreen[CreatedKey | None]):
             self.idempotency_key = new_idempotency_key()
         self.show_api_error(err)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
     @on(Button.Pressed, "#form-cancel")
     def _cancel_pressed(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()
 
     def first_error_widget(self, field: str) -> Widget | None:
         if field == "expires_at":
@@ -276,5 +276,3 @@ class CreateKeyModal(FormModalMixin, ModalScreen[CreatedKey | None]):
         found = self.query(f"#{widget_id}") if widget_id else None
         return found.first() if found else None
 
-
-__all__ = ["CreateKeyModal", "error_id"]

@@ -48,11 +48,15 @@ CONFLICT_MESSAGE = (
 
 class EditKeyModal(FormModalMixin, ModalScreen[AgentKey | None]):
     BINDINGS = [
-        Binding("ctrl+s", "submit", "Save", priority=True, id="form-submit"),
-        Binding("ctrl+r", "reload_key", "Reload", show=False, id="form-reload"),
-        Binding("escape", "cancel", "Cancel", id="form-cancel"),
+        Binding("ctrl+s", "submit", "Save", priority=True, id="edit-key-submit",
+                tooltip="Save the changes (from any field)"),
+        Binding("ctrl+r", "reload_key", "Reload", show=False, id="edit-key-reload",
+                tooltip="Load the key's latest version, keeping what you typed"),
+        Binding("escape", "cancel", "Cancel", id="edit-key-cancel",
+                tooltip="Close without saving"),
         *(
-            Binding(digit, f"pick_expiry('{digit}')", "Expiry", show=False)
+            Binding(digit, f"pick_expiry('{digit}')", "Expiry", show=False,
+                    id=f"edit-key-expiry-{digit}", tooltip="Pick an expiry (0 keeps it)")
             for digit in "01234567"
         ),
     ]
@@ -265,12 +269,9 @@ class EditKeyModal(FormModalMixin, ModalScreen[AgentKey | None]):
             "kept — press ctrl+s to save them over it."
         )
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
     @on(Button.Pressed, "#form-cancel")
     def _cancel_pressed(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()
 
     def first_error_widget(self, field: str) -> Widget | None:
         if field == "expires_at":

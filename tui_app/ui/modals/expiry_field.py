@@ -132,6 +132,8 @@ class ExpiryField(Vertical):
     def _refresh(self) -> str | None:
         choice = self.choice()
         custom = choice is not None and choice.preset.kind == "custom"
+        if not custom and self.calendar.has_focus:
+            self.row.focus()  # a digit picked a preset from inside the calendar
         self.calendar.display = custom
         summary = self.query_one("#expiry-summary", Static)
         if choice is None:

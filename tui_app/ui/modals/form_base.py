@@ -116,13 +116,19 @@ class FormModalMixin:
     def first_error_widget(self, field: str) -> Widget | None:
         return None
 
-    # -- busy --------------------------------------------------------------------------
+    # -- cancel and busy -----------------------------------------------------------------
+
+    def action_cancel(self) -> None:
+        # Not while a request is out: its answer (a new key's only secret) must land here.
+        if not self._busy:
+            self._screen.dismiss(None)
 
     def set_busy(self, busy: bool, message: str | None = None) -> None:
         self._busy = busy
         button = self._screen.query_one("#form-submit", Button)
         button.disabled = busy
         button.loading = busy
+        self._screen.query_one("#form-cancel", Button).disabled = busy
         if busy:
             general = self._screen.query_one("#form-error", Static)
             general.update(Text(message or "Working…", style="italic"))

@@ -40,8 +40,10 @@ SNIPPETS_LATER = (
 
 class SecretDialog(ModalScreen[None]):
     BINDINGS = [
-        Binding("c", "copy_secret", "Copy", id="secret-copy"),
-        Binding("enter", "continue", "I copied it, continue", id="secret-continue"),
+        Binding("c", "copy_secret", "Copy", id="secret-copy",
+                tooltip="Copy the key (desktop clipboard, or OSC 52 over SSH)"),
+        Binding("enter", "continue", "I copied it, continue", id="secret-continue",
+                tooltip="Close the dialog; asks again if nothing was copied"),
         Binding("escape", "continue", "Close", show=False),
     ]
 

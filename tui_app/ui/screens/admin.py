@@ -148,6 +148,7 @@ class AdminScreen(Screen[None]):
         self._syncing_widgets = False
         self._ready = False
         self._refused = False
+        self._query_serial = 0  # which query the totals belong to
 
     # -- layout ----------------------------------------------------------------
 
@@ -256,15 +257,23 @@ class AdminScreen(Screen[None]):
         row = table.cursor_row
         self.totals = None
         self.stale_count = self.expiring_count = None
+        self._query_serial += 1
+        self.workers.cancel_group(self, "admin-totals")
         table.reset(self._fetcher())
         if keep_position and row:
             table.cursor_row = row
         self._show_title()
         self._show_totals()
-        self._load_totals()
+
+    @on(KeyTable.PageLoaded)
+    def _page_loaded(self, event: KeyTable.PageLoaded) -> None:
+        # Counting starts once the first rows are in: the counts (three COUNT queries over
+        # the whole filter) must not delay them.
+        if event.first_page:
+            self._load_totals(self._query_serial)
 
     @work(exclusive=True, group="admin-totals", exit_on_error=False)
-    async def _load_totals(self) -> None:
+    async def _load_totals(self, serial: int) -> None:
         api = self.app.api  # type: ignore[attr-defined]
         base = self.filters.params()
 
@@ -280,6 +289,8 @@ class AdminScreen(Screen[None]):
                 count({}), count(stale_extra), count(expiring_extra))
         except (ApiError, ServerUnreachable):
             return  # the table's own load reports the failure
+        if serial != self._query_serial:
+            return  # a newer query took over while these counts were on their way
         self.totals = main.totals
         self.stale_count = count_from_totals(stale.totals, base.get("status"))
         self.expiring_count = count_from_totals(expiring.totals, base.get("status"))

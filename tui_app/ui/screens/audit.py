@@ -72,7 +72,7 @@ class AuditScreen(Screen[None]):
         from tui_app.ui.widgets.status_bar import StatusBar
 
         yield StatusBar(id="status-bar")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#audit-table", DataTable)

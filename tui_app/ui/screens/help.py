@@ -90,24 +90,31 @@ class HelpScreen(Screen[None]):
         yield Header(icon="")
         yield Input(placeholder="search keys and actions", id="help-search")
         yield DataTable(id="help-table", cursor_type="row", zebra_stripes=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#help-table", DataTable)
-        table.add_column("Where", width=14)
-        table.add_column("Key", width=16)
-        table.add_column("What it does")
         self.rows = help_rows(self.app.get_key_display)
-        self._show("")
         table.focus()
+
+    def on_resize(self) -> None:
+        self._show(self.query_one("#help-search", Input).value)
 
     def _show(self, query: str) -> None:
         table = self.query_one("#help-table", DataTable)
-        table.clear()
+        table.clear(columns=True)
+        # The last column takes the rest of the width and wraps: nothing is cut off.
+        rest = max(20, table.scrollable_content_region.width - 14 - 16 - 3 * 2 - 1)
+        table.add_column("Where", width=14)
+        table.add_column("Key", width=16)
+        table.add_column("What it does", width=rest)
         needle = query.casefold().strip()
         shown = [r for r in self.rows if not needle or needle in " ".join(r).casefold()]
+        previous = ""
         for group, key, what in shown:
-            table.add_row(Text(group, style="bold"), Text(key), Text(what))
+            label = Text(group if group != previous else "", style="bold")
+            previous = group
+            table.add_row(label, Text(key), Text(what), height=None)
         table.border_title = (
             f"Keys ({len(shown)} of {len(self.rows)})" if needle else f"Keys ({len(self.rows)})"
         )

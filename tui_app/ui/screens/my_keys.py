@@ -89,7 +89,7 @@ class MyKeysScreen(Screen[None]):
                 yield KeyList("inactive", id="inactive-keys")
             yield KeyDetails(id="key-details")
         yield StatusBar(id="status-bar")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#active-keys", KeyList).border_title = "Active (loading…)"

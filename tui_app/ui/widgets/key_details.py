@@ -61,20 +61,21 @@ def key_fields(key: AgentKey, now: datetime) -> Table:
     rows: list[tuple[str, Text]] = [
         ("Name", safe_text(key.name)),
         ("Status", status),
-        ("Key", Text(f"{key.hint}   {key.id}")),
-        ("Description", safe_text(key.description, keep_newlines=True)
+        ("Hint", Text(key.hint)),
+        ("ID", Text(key.id)),
+        ("About", safe_text(key.description, keep_newlines=True)
          if key.description else Text("—", style="dim")),
         ("Owner", _who(key.owner)),
         ("Created", _when(key.created_at, now)),
-        ("Created by", _who(key.created_by)),
+        ("By", _who(key.created_by)),
         ("Expires", expires),
-        ("Last used", _when(key.last_used_at, now)),
-        ("Last tool", safe_text(key.last_used_tool) if key.last_used_tool
+        ("Used", _when(key.last_used_at, now)),
+        ("Tool", safe_text(key.last_used_tool) if key.last_used_tool
          else Text("—", style="dim")),
         ("Scope", Text("read and write" if key.scope == "read_write" else "read only")),
-        ("Allowed tools", _tools(key.allowed_tools, "all tools")),
-        ("Blocked tools", _tools(key.blocked_tools, "none")),
-        ("Rate limit", Text(f"{key.rate_limit_rpm} requests/min" if key.rate_limit_rpm
+        ("Allowed", _tools(key.allowed_tools, "all tools")),
+        ("Blocked", _tools(key.blocked_tools, "none")),
+        ("Limit", Text(f"{key.rate_limit_rpm} requests/min" if key.rate_limit_rpm
                             else "no limit")),
     ]
     if key.disabled_at is not None:
