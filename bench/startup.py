@@ -1,10 +1,10 @@
 """TUI start-up: first paint of My keys and its rows shown, beside a bare Textual app.
 
-Each run starts a fresh process on a pseudo-terminal (100×30) and reads what it writes,
+Each run starts a fresh process on a pseudo-terminal (100x30) and reads what it writes,
 so "painted" means the text really reached the terminal: (a) the Active pane's title,
 (b) the first key name of an embedded server holding 50 keys, and, for the baseline, a
 bare Textual app's one label. Same run, several rounds interleaved, medians; targets:
-(a) ≤ 1.2× the bare app, (b) ≤ 2× the bare app.
+(a) ≤ 1.2x the bare app, (b) ≤ 2x the bare app.
 """
 
 from __future__ import annotations
@@ -137,10 +137,10 @@ def run() -> None:
     print(f"    bare Textual app, one label:       median {base * 1000:7.0f} ms  "
           f"(runs: {', '.join(f'{x * 1000:.0f}' for x in bare)})")
     print(f"    (a) agentkeys first paint:          median {a * 1000:7.0f} ms  "
-          f"= {a / base:.2f}× bare  (target ≤ 1.2×) {'OK' if a / base <= 1.2 else 'MISSED'}")
+          f"= {a / base:.2f}x bare  (target ≤ 1.2x) {'OK' if a / base <= 1.2 else 'MISSED'}")
     print(f"    (b) agentkeys rows shown ({KEYS} keys): median {b * 1000:7.0f} ms  "
-          f"= {b / base:.2f}× bare  (target ≤ 2×)   {'OK' if b / base <= 2 else 'MISSED'}")
-    print(f"    {ROUNDS} rounds, interleaved; pty {COLUMNS}×{ROWS}; embedded server on SQLite")
+          f"= {b / base:.2f}x bare  (target ≤ 2x)   {'OK' if b / base <= 2 else 'MISSED'}")
+    print(f"    {ROUNDS} rounds, interleaved; pty {COLUMNS}x{ROWS}; embedded server on SQLite")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ PostgreSQL, beside a bare FastAPI endpoint returning a constant, served by the s
 settings (one worker, same log config) and measured in the same run.
 Targets: verify >= 0.5x the bare endpoint's rate; p99 < 10 ms at 8 clients.
 
-Knobs (env): AGENTKEYS_BENCH_SECONDS (per case, default 3), AGENTKEYS_BENCH_PG (PostgreSQL
+Knobs (env): AGENTKEYS_BENCH_SECONDS (per case, default 3), AGENTKEYS_BENCH_ROUNDS
+(interleaved rounds, best kept, default 2), AGENTKEYS_BENCH_PG (PostgreSQL
 server URL without database, default postgresql://postgres@127.0.0.1:5432; PG is skipped
 with a note when unreachable).
 Command: .venv/bin/python -m bench verify
@@ -18,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -132,57 +134,76 @@ def _line(label: str, clients: int, result: LoadResult, baseline: LoadResult | N
     )
 
 
+@dataclass
+class _Target:
+    label: str
+    url: str
+    body: dict[str, str]
+    headers: dict[str, str]
+    ok: bytes | None
+    results: dict[int, LoadResult]
+
+
 def run() -> None:
     seconds = float(os.environ.get("AGENTKEYS_BENCH_SECONDS", "3"))
+    # Best of N interleaved rounds per case: other work on a shared machine only ever
+    # slows a round down, so the best round is the closest to the code's own cost.
+    rounds = int(os.environ.get("AGENTKEYS_BENCH_ROUNDS", "2"))
     print(
         f"    machine: {os.cpu_count()} cores; the load client runs on the same machine and "
-        "competes with the server for CPU, so absolute rates are lower than on a real host."
+        "competes with the server (and PostgreSQL) for CPU, so absolute rates are lower than "
+        "on a real host; ratios are what to read."
     )
-    print(f"    {seconds:.0f} s per case after 0.5 s warm-up; closed loop, keep-alive, HTTP/1.1")
-
-    baseline: dict[int, LoadResult] = {}
-    port = free_port()
-    bare = _serve_bare(port)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_ready(url, bare)
-        for clients in CLIENTS:
-            baseline[clients] = load(
-                url, "POST", "/v1/verify", body={"key": "x"}, clients=clients, seconds=seconds
-            )
-            print(_line("bare FastAPI", clients, baseline[clients], None))
-    finally:
-        stop_process(bare)
-
-    backends: list[tuple[str, str | None]] = []
+    print(f"    {seconds:.0f} s per case after 0.5 s warm-up, best of {rounds} rounds; "
+          "closed loop, keep-alive, HTTP/1.1; servers measured interleaved at each "
+          "concurrency so load drift hits all alike")
+    processes: list[subprocess.Popen[bytes]] = []
+    targets: list[_Target] = []
     with tempfile.TemporaryDirectory(prefix="agentkeys-bench-") as tmp:
-        backends.append(("verify SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}"))
-        reason = _pg_reachable()
-        if reason is None:
-            backends.append(("verify PostgreSQL", _recreate_pg_database(PG_DATABASE)))
-        else:
-            print(f"    PostgreSQL skipped: not reachable at {PG_SERVER} ({reason})")
-        summary: list[str] = []
-        for label, database in backends:
-            assert database is not None
-            home = Path(tmp) / label.split()[-1].lower()
-            process, url, service_token, key = _verify_server(database, home)
-            try:
+        try:
+            port = free_port()
+            bare = _serve_bare(port)
+            processes.append(bare)
+            wait_ready(f"http://127.0.0.1:{port}", bare)
+            targets.append(_Target("bare FastAPI", f"http://127.0.0.1:{port}", {"key": "x"}, {},
+                                   None, {}))
+            backends = [("verify SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}")]
+            reason = _pg_reachable()
+            if reason is None:
+                backends.append(("verify PostgreSQL", _recreate_pg_database(PG_DATABASE)))
+            else:
+                print(f"    PostgreSQL skipped: not reachable at {PG_SERVER} ({reason})")
+            for label, database in backends:
+                home = Path(tmp) / label.split()[-1].lower()
+                process, url, service_token, key = _verify_server(database, home)
+                processes.append(process)
+                targets.append(_Target(label, url, {"key": key},
+                                       {"Authorization": f"Bearer {service_token}"},
+                                       b'"valid":true', {}))
+            for _round in range(rounds):
                 for clients in CLIENTS:
-                    result = load(
-                        url, "POST", "/v1/verify", body={"key": key},
-                        headers={"Authorization": f"Bearer {service_token}"},
-                        clients=clients, seconds=seconds, ok=b'"valid":true',
-                    )
-                    print(_line(label, clients, result, baseline[clients]))
-                    if clients == 8:
-                        ratio = result.rate / baseline[8].rate if baseline[8].rate else 0.0
-                        summary.append(
-                            f"    {label}: rate {ratio:.2f}x bare at 8 clients (target >= 0.5x: "
-                            f"{'met' if ratio >= 0.5 else 'MISSED'}); p99 {result.p99_ms:.2f} ms "
-                            f"(target < 10 ms: {'met' if result.p99_ms < 10 else 'MISSED'})"
+                    for target in targets:
+                        result = load(
+                            target.url, "POST", "/v1/verify", body=target.body,
+                            headers=target.headers, clients=clients, seconds=seconds,
+                            ok=target.ok,
                         )
-            finally:
+                        best = target.results.get(clients)
+                        if best is None or result.rate > best.rate:
+                            target.results[clients] = result
+        finally:
+            for process in processes:
                 stop_process(process)
-        for line in summary:
-            print(line)
+    baseline = targets[0].results
+    for target in targets:
+        for clients in CLIENTS:
+            print(_line(target.label, clients, target.results[clients],
+                        None if target is targets[0] else baseline[clients]))
+    for target in targets[1:]:
+        result = target.results[8]
+        ratio = result.rate / baseline[8].rate if baseline[8].rate else 0.0
+        print(
+            f"    {target.label}: rate {ratio:.2f}x bare at 8 clients (target >= 0.5x: "
+            f"{'met' if ratio >= 0.5 else 'MISSED'}); p99 {result.p99_ms:.2f} ms "
+            f"(target < 10 ms: {'met' if result.p99_ms < 10 else 'MISSED'})"
+        )

@@ -25,5 +25,5 @@ class TestAudit:
         assert snap_compare(demo_app(tmp_path), terminal_size=(100, 30), run_before=open_audit)
 
     def test_80x24(self, snap_compare: Any, tmp_path: Path) -> None:
-        """The audit log fits 80×24."""
+        """The audit log fits 80x24."""
         assert snap_compare(demo_app(tmp_path), terminal_size=(80, 24), run_before=open_audit)

@@ -28,7 +28,7 @@ class TestMyKeys:
         assert snap_compare(demo_app(tmp_path), terminal_size=(120, 34), run_before=run_before)
 
     def test_80x24(self, snap_compare: Any, tmp_path: Path) -> None:
-        """Everything fits an 80×24 terminal: both panes, details, status bar, footer."""
+        """Everything fits an 80x24 terminal: both panes, details, status bar, footer."""
         assert snap_compare(demo_app(tmp_path), terminal_size=(80, 24), run_before=loaded)
 
     def test_filter(self, snap_compare: Any, tmp_path: Path) -> None:

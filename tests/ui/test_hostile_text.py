@@ -20,7 +20,7 @@ UNSAFE = ("\x1b", "\x07", "\x9b", "\u202e", "\u200b", "\u2066", "&#27;", "&#x1b;
 
 def make_hostile(server: Any, clock: Any) -> list[str]:
     ids = []
-    for n, text in enumerate(HOSTILE):
+    for n in range(len(HOSTILE)):
         created = create_key(server, f"plain-{n}", clock=clock, days=10 + n)
         ids.append(created["key"]["id"])
     engine = sa.create_engine(server.database_url)

@@ -75,7 +75,7 @@ async def test_create_through_the_form_gives_a_working_key(backend: Backend) -> 
     # Default expiry: 30 days from the (shared) clock.
     assert created.key.expires_at is not None
     assert abs((created.key.expires_at - backend.clock()).days - 30) <= 1
-    assert (await whoami(backend.server.url, created.secret)).status_code == 200
+    assert (await whoami(backend.url, created.secret)).status_code == 200
     await api.aclose()
 
 
@@ -260,7 +260,7 @@ async def test_lost_answer_retry_returns_the_same_key(backend: Backend) -> None:
     keys = (await api.list_keys()).items
     assert [k.id for k in keys] == [created.key.id]
     assert seen[0] == seen[1]
-    assert (await whoami(backend.server.url, created.secret)).status_code == 200
+    assert (await whoami(backend.url, created.secret)).status_code == 200
     await api.aclose()
 
 

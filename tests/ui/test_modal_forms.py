@@ -16,6 +16,7 @@ from tui_app.ui.modals.forms import (
     FormErrors,
     KeyEdit,
     NewKeyForm,
+    NewKeyRequest,
     parse_key_edit,
     parse_new_key,
     relative_days,
@@ -27,7 +28,7 @@ CUSTOM = next(p for p in expiry.PRESETS if p.kind == "custom")
 
 
 def parse(form: NewKeyForm, *, policy: Policy = POLICY, role: Role = Role.MEMBER,
-          zone: timezone = UTC) -> object:
+          zone: timezone = UTC) -> NewKeyRequest:
     return parse_new_key(form, policy=policy, role=role, now=NOW, zone=zone,
                          idempotency_key="idem-1")
 

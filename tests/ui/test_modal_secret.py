@@ -54,12 +54,12 @@ def status(app: ModalHost) -> str:
 async def test_shows_secret_curl_and_placeholder(created: CreatedKey, backend: Backend) -> None:
     app = ModalHost()
     async with app.run_test(size=SIZE) as pilot:
-        app.open(SecretDialog(created, backend.server.url, clipboard=FakeClipboard(), env={}))
+        app.open(SecretDialog(created, backend.url, clipboard=FakeClipboard(), env={}))
         await pilot.pause()
         screen = app.screen
         assert created.secret in str(screen.query_one("#secret-value", Static).render())
         curl = str(screen.query_one("#secret-curl", Static).render())
-        assert f"{backend.server.url}/v1/agent/whoami" in curl
+        assert f"{backend.url}/v1/agent/whoami" in curl
         assert f"Authorization: Bearer {created.secret}" in curl
         warning = str(screen.query_one("#secret-warning", Static).render())
         assert "will not be shown again" in warning

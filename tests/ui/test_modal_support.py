@@ -62,6 +62,11 @@ class Backend:
         self.server = start_embedded(self.home, clock=self.clock)
         return self.server
 
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return self.server.url
+
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Input
-
 from shell_helpers import (
     SECRET,
     create_key,
-    screen_text,
     make_app,
+    screen_text,
     settle,
     wait_for,
     whoami,
 )
+from textual.widgets import Input
+
 from tui_app.domain.status import KeyStatus
 from tui_app.ui.app import ConnectionState
 from tui_app.ui.screens.my_keys import REVOKE_WARNING, MyKeysScreen

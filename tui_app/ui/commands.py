@@ -46,7 +46,8 @@ class AgentKeysCommands(Provider):
         return palette_commands(self.screen)
 
     async def _run(self, node: DOMNode, action: str) -> None:
-        await node.run_action(action)
+        # Actions are looked up on the node that declared the binding (screen or app).
+        await self.app.run_action(action, node)
 
     async def discover(self) -> Hits:
         for name, help_text, node, action in self._commands():

@@ -227,7 +227,7 @@ class AdminScreen(Screen[None]):
         title.append(f"  ·  preset: {PRESETS[self.preset_index].label}", style="dim")
         if not self._preset_matches():
             title.append(" (changed)", style="dim")
-        self.query_one("#admin-title", Static).update(title)
+        self.query_one("#admin-title", Static).update(title, layout=False)
 
     def _preset_matches(self) -> bool:
         return PRESETS[self.preset_index].filters == self.filters
@@ -318,7 +318,7 @@ class AdminScreen(Screen[None]):
                 line.append(f" · {self.stale_count:,} stale {STALE_FOR_TOTALS} d")
             if self.expiring_count is not None:
                 line.append(f" · {self.expiring_count:,} expiring {EXPIRING_FOR_TOTALS} d")
-        self.query_one("#admin-totals", Static).update(line)
+        self.query_one("#admin-totals", Static).update(line, layout=False)
 
     def _marks_text(self) -> Text:
         marks = len(self.table.marks)
@@ -439,7 +439,7 @@ class AdminScreen(Screen[None]):
 
     @on(KeyTable.Highlighted)
     def _highlighted(self, event: KeyTable.Highlighted) -> None:
-        self.query_one("#admin-details", Static).update(self._details(event.key))
+        self.query_one("#admin-details", Static).update(self._details(event.key), layout=False)
 
     @on(KeyTable.LoadFailed)
     def _load_failed(self, event: KeyTable.LoadFailed) -> None:

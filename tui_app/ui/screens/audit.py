@@ -43,7 +43,8 @@ class AuditScreen(Screen[None]):
     BINDINGS = [
         Binding("r", "refresh_events", "Refresh", id="refresh-audit",
                 tooltip="Load the newest events again"),
-        Binding("end", "load_more", "More", id="audit-more", key_display="end",
+        # priority: the table's own `end` (scroll to bottom) would take it otherwise.
+        Binding("end", "load_more", "More", id="audit-more", key_display="end", priority=True,
                 tooltip="Load the next page of older events"),
         Binding("k", "focus_key_filter", "Key filter", id="audit-filter-key",
                 tooltip="Show the events of one key"),
@@ -143,10 +144,11 @@ class AuditScreen(Screen[None]):
         self.load_events()
 
     def action_load_more(self) -> None:
+        table = self.query_one("#audit-table", DataTable)
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1)
         if self.next_cursor:
             self.load_events(more=True)
-        else:
-            self.query_one("#audit-table", DataTable).action_scroll_end()
 
     @work(exclusive=True, group="audit-load", exit_on_error=False)
     async def load_events(self, more: bool = False) -> None:

@@ -23,8 +23,8 @@ from tui_app.ui.widgets.key_list import is_expiring_soon
 _REASON_TEXT = {
     "disabled": "disabled by a person or a program",
     "owner_deactivated": "its owner was deactivated",
-    "expired": "past its expiry",
-    "revoked": "revoked (permanent)",
+    "expired": "press e to extend",
+    "revoked": "permanent, cannot be undone",
 }
 
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -36,8 +36,9 @@ from textual.strip import Strip
 
 from tui_app.domain.clock import Clock, system_clock
 from tui_app.domain.models import AgentKey, Page
-from tui_app.ui.safe import safe_text
+from tui_app.ui.safe import safe_message
 from tui_app.ui.timefmt import relative
+
 
 def compact(text: str) -> str:
     """'198 days ago' → '198d ago': relative times that fit a 9-cell column."""
@@ -192,6 +193,7 @@ NARROW = (
 )
 SORT_KEYS = {c.sort_key: c.key for c in WIDE if c.sort_key}
 STATUS_STYLE = {"active": "green", "inactive": "yellow", "expired": "magenta", "revoked": "red"}
+_STATUS_STYLES = {name: Style.parse(style) for name, style in STATUS_STYLE.items()}
 
 
 class KeyTable(ScrollView, can_focus=True):
@@ -325,14 +327,24 @@ class KeyTable(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.height - 1)
 
     def _update_size(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, self.row_count + 1)
+        size = Size(self.scrollable_content_region.width, self.row_count + 1)
+        if size == self.virtual_size:
+            return
+        if size.width != self.virtual_size.width or not self.show_vertical_scrollbar:
+            self.virtual_size = size  # first sizing or a resize: a full layout
+            return
+        # More rows (a page arrived, the count landed): only the scroll range and the
+        # scrollbar change, so skip the screen-wide layout that the reactive would do.
+        self.set_reactive(KeyTable.virtual_size, size)
+        self.vertical_scrollbar.window_virtual_size = size.height
+        self.refresh()
 
     def _ensure_visible_loaded(self) -> None:
         if self._fetch is None:
             return
         first = round(self.scroll_y)
-        # Prefetch one screen ahead so paging down finds its rows already here.
-        last = max(first + 2 * self._body_height(), self.cursor_row)
+        # Prefetch a page beyond the screen so paging down finds its rows already here.
+        last = max(first + self._body_height() + PAGE, self.cursor_row)
         self._wanted = (min(first, self.cursor_row), last)
         if not self._loading:
             self._loading = True
@@ -509,34 +521,36 @@ class KeyTable(ScrollView, can_focus=True):
             self._lines[key] = strip
         return strip
 
-    def _to_strip(self, cells: list[Text], base: Style) -> Strip:
-        line = Text(no_wrap=True, end="")
-        for index, (cell, width) in enumerate(zip(cells, self._widths(), strict=True)):
+    def _to_strip(self, cells: list[tuple[str, Style | None]], base: Style) -> Strip:
+        """Cells of plain, already cleaned strings straight into segments: no markup is
+        ever parsed, and no rich Text is built per cell (rendering stays well under a
+        millisecond per row)."""
+        segments: list[Segment] = []
+        widths = self._widths()
+        for index, ((text, style), width) in enumerate(zip(cells, widths, strict=True)):
             if index:
-                line.append(" ")
-            cell.truncate(width, overflow="ellipsis", pad=True)
-            line.append_text(cell)
-        segments = [Segment(s.text, base + s.style if s.style else base)
-                    for s in line.render(self.app.console)]
+                segments.append(Segment(" ", base))
+            segments.append(Segment(_fit(text, width), base + style if style else base))
         width = self.scrollable_content_region.width
-        return Strip(segments).adjust_cell_length(width, base).simplify()
+        return Strip(segments).adjust_cell_length(width, base)
 
     def _render_header(self) -> Strip:
-        cells = []
+        cells: list[tuple[str, Style | None]] = []
         for column, width in zip(self.columns, self._widths(), strict=True):
             title = column.title
             if column.key and column.key == self.sort:
                 # The arrow always shows: the title gives way first.
                 arrow = "▲" if self.order == "asc" else "▼"
                 title = f"{title[: max(1, width - 2)]} {arrow}"
-            cells.append(Text(title))
+            cells.append((title, None))
         return self._to_strip(cells, self.get_component_rich_style("key-table--header"))
 
     def _render_loading(self, cursor: bool) -> Strip:
         style = self.get_component_rich_style("key-table--loading")
         if cursor:
             style += self.get_component_rich_style("key-table--cursor")
-        cells = [Text(" "), Text("loading…")] + [Text("") for _ in self.columns[2:]]
+        cells: list[tuple[str, Style | None]] = [(" ", None), ("loading…", None)]
+        cells += [("", None) for _ in self.columns[2:]]
         return self._to_strip(cells, style)
 
     def _render_row(self, key: AgentKey, now: datetime, cursor: bool, marked: bool) -> Strip:
@@ -548,14 +562,23 @@ class KeyTable(ScrollView, can_focus=True):
         narrow = self.columns is NARROW
         scope = key.scope if not narrow else ("rw" if key.scope == "read_write" else "read")
         status = str(key.status)
-        cells = [
-            Text("●" if marked else " "),
-            safe_text(key.name),
-            safe_text(key.owner.name or key.owner.email),
-            Text(status, style="" if cursor else STATUS_STYLE.get(status, "")),
-            Text(compact(relative(key.created_at, now))),
-            Text(compact(relative(key.expires_at, now)) if key.expires_at else "never"),
-            Text(scope),
-            Text(compact(relative(key.last_used_at, now))),
+        status_style = None if cursor else _STATUS_STYLES.get(status)
+        # Untrusted text (names, people) goes through safe.py's cleaner; the rest is ours.
+        cells: list[tuple[str, Style | None]] = [
+            ("●" if marked else " ", None),
+            (safe_message(key.name), None),
+            (safe_message(key.owner.name or key.owner.email), None),
+            (status, status_style),
+            (compact(relative(key.created_at, now)), None),
+            (compact(relative(key.expires_at, now)) if key.expires_at else "never", None),
+            (scope, None),
+            (compact(relative(key.last_used_at, now)), None),
         ]
         return self._to_strip(cells, base)
+
+
+def _fit(text: str, width: int) -> str:
+    """Exactly `width` cells: padded, or cut with an ellipsis."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"

@@ -1,0 +1,58 @@
+"""The audit log against the real server: newest first, paged, filtered by key and action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shell_helpers import api_client, create_key, make_app, settle, wait_for
+from textual.widgets import DataTable, Select
+
+from tui_app.ui.screens.audit import PAGE_SIZE, AuditScreen
+
+
+async def open_audit(pilot: Any) -> AuditScreen:
+    await settle(pilot)
+    await wait_for(pilot, lambda: getattr(pilot.app.screen, "loaded", False))
+    await pilot.press("3")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, AuditScreen)
+                   and pilot.app.screen.loaded)
+    await settle(pilot)
+    return pilot.app.screen
+
+
+async def test_pages_newest_first_and_filters(server: Any, clock: Any) -> None:
+    ids = []
+    for n in range(30):
+        clock.advance(minutes=1)
+        ids.append(create_key(server, f"agent-{n:02d}", clock=clock)["key"]["id"])
+    with api_client(server) as client:
+        for key_id in ids[:25]:
+            clock.advance(minutes=1)
+            assert client.post(f"/v1/keys/{key_id}/revoke").status_code == 200
+    app = make_app(server, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_audit(pilot)
+        assert len(screen.events) == PAGE_SIZE
+        assert screen.next_cursor is not None
+        times = [e.at for e in screen.events]
+        assert times == sorted(times, reverse=True), "newest first"
+        assert screen.events[0].key_name == "agent-24"
+
+        await pilot.press("end")  # the next page
+        await settle(pilot)
+        assert len(screen.events) == 55
+        table = screen.query_one("#audit-table", DataTable)
+        assert table.row_count == 55
+
+        screen.query_one("#audit-action", Select).value = "key.revoked"
+        await pilot.pause()
+        await settle(pilot)
+        assert {e.action for e in screen.events} == {"key.revoked"}
+        assert len(screen.events) == 25
+
+        screen.query_one("#audit-action", Select).clear()
+        screen.query_one("#audit-key", Select).value = ids[3]
+        await pilot.pause()
+        await settle(pilot)
+        assert {e.key_id for e in screen.events} == {ids[3]}
+        assert [e.action for e in screen.events] == ["key.revoked", "key.created"]
