@@ -51,11 +51,11 @@ def _pct(values: list[float], fraction: float) -> float:
 # -- child: the TUI ------------------------------------------------------------------
 
 
-async def _until(condition: Any, timeout: float = 30.0) -> None:
+async def _until(condition: Any, timeout: float = 30.0, what: str = "") -> None:
     deadline = time.perf_counter() + timeout
     while not condition():
         if time.perf_counter() > deadline:
-            raise TimeoutError("the TUI did not get there in time")
+            raise TimeoutError(f"the TUI did not get there in {timeout:.0f} s: {what}")
         await asyncio.sleep(0.001)
 
 
@@ -84,7 +84,7 @@ class _Frames:
         started = time.perf_counter()
         char = key if len(key) == 1 else None
         app._driver.send_message(events.Key(key, char))
-        await _until(lambda: self.shown_at is not None, timeout)
+        await _until(lambda: self.shown_at is not None, timeout, f"after key {key!r}")
         assert self.shown_at is not None
         self.condition = None
         return (self.shown_at - started) * 1000

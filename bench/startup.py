@@ -24,7 +24,7 @@ import termios
 import time
 from pathlib import Path
 
-ROUNDS = 7
+ROUNDS = 9
 KEYS = 50
 TIMEOUT_S = 30.0
 COLUMNS, ROWS = 100, 30

@@ -16,12 +16,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from backend_people import Org, Person, auth, make_org  # noqa: F401 (re-exported)
 
 PG_URL = os.environ.get("AGENTKEYS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_PEPPER = b"test-pepper-0123456789abcdef0123456789"
@@ -128,69 +128,6 @@ async def api(server_app: Any) -> AsyncIterator[Any]:
     transport = httpx.ASGITransport(app=server_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-@dataclass
-class Person:
-    id: str
-    email: str
-    token: str = field(repr=False)
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return auth(self.token)
-
-
-@dataclass
-class Org:
-    """People of every role. Team "red": manager, owner, member. Team "blue": manager2,
-    member2. `deactivated` and `revoked_login` cannot sign in."""
-
-    admin: Person
-    manager: Person
-    owner: Person
-    member: Person
-    manager2: Person
-    member2: Person
-    service: Person
-    deactivated: Person
-    revoked_login: Person
-    app: Any = field(repr=False)
-
-
-def make_org(app: Any) -> Org:
-    from tui_app.server import users_store
-
-    settings = app.state.settings
-    engine = app.state.engine
-    now = settings.clock()
-    specs = {
-        "admin": ("admin", ["ops"]),
-        "manager": ("manager", ["red"]),
-        "owner": ("member", ["red"]),
-        "member": ("member", ["red"]),
-        "manager2": ("manager", ["blue"]),
-        "member2": ("member", ["blue"]),
-        "service": ("service", []),
-        "deactivated": ("member", ["red"]),
-        "revoked_login": ("member", ["red"]),
-    }
-    people: dict[str, Person] = {}
-    with engine.begin() as conn:
-        for name, (role, teams) in specs.items():
-            email = f"{name}@example.com"
-            uid = users_store.create_user(conn, email=email, name=name.title(), role=role,
-                                          teams=teams, now=now)
-            token = users_store.issue_login_token(conn, settings.pepper_bytes, uid, now)
-            people[name] = Person(uid, email, token)
-        users_store.deactivate_user(conn, people["deactivated"].id, now)
-        users_store.revoke_login_token(conn, settings.pepper_bytes,
-                                       people["revoked_login"].token, now)
-    return Org(app=app, **people)
 
 
 @pytest.fixture

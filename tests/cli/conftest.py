@@ -77,12 +77,14 @@ def no_keyring() -> Iterator[None]:
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, home: Path,
         no_keyring: None):
-    """Run `agentkeys ARGS` in-process: cli(*args, stdin="", tty=False) -> Result."""
+    """Run `agentkeys ARGS` in-process: cli(*args, stdin="", tty=False, columns=200)."""
     from tui_app.cli import main
 
-    def run(*args: str, stdin: str = "", tty: bool = False, stdin_tty: bool | None = None
-            ) -> Result:
+    def run(*args: str, stdin: str = "", tty: bool = False, stdin_tty: bool | None = None,
+            columns: int = 200) -> Result:
         capsys.readouterr()
+        # The terminal's width (tables fit it; see common.fit_columns): wide by default.
+        monkeypatch.setenv("COLUMNS", str(columns))
         monkeypatch.setattr(sys, "stdin", FakeStdin(stdin, tty if stdin_tty is None
                                                      else stdin_tty))
         monkeypatch.setattr(sys.stdout, "isatty", lambda: tty)

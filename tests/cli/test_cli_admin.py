@@ -47,6 +47,10 @@ def test_listing_formats(cli, team) -> None:
     assert header.startswith("ID") and "OWNER" in header and "LAST USED" in header
     assert len(rows) == 6 and any("in 4 days" in r for r in rows)
 
+    narrow = cli("admin", "keys", "--team", team["name"], tty=True, columns=80)
+    assert narrow.out.splitlines()[0].split() == ["ID", "NAME", "OWNER", "STATUS"]
+    assert all(len(line) <= 80 for line in narrow.out.splitlines())
+
     data = json.loads(cli("admin", "keys", "--team", team["name"], "--json").out)
     assert len(data) == 6 and {k["owner"]["email"] for k in data} == {
         m.email for m in team["members"]}

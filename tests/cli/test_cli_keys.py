@@ -234,3 +234,34 @@ def test_untrusted_text_is_sanitised(cli, server: Server, monkeypatch) -> None:
     # JSON keeps the data as it is (escaped by the encoder), for programs.
     raw = cli("whoami", "--json").out
     assert "\x1b" not in raw and json.loads(raw)["user"]["name"].startswith("Eve\x1b")
+
+
+def test_tables_fit_an_80_column_terminal(cli, logged_in) -> None:
+    """At 80 columns the name shrinks and scope/last use give way: no row wraps."""
+    create(cli, "deploy bot for the production cluster in eu-west-1, nightly")
+    narrow = cli("keys", "list", tty=True, columns=80)
+    assert narrow.code == 0, narrow.err
+    header, *rows = narrow.out.splitlines()
+    assert header.split() == ["ID", "NAME", "STATUS", "EXPIRES"]
+    assert all(len(line) <= 80 for line in narrow.out.splitlines())
+    assert any("deploy bot for" in row and "…" in row and "in 29 days" in row for row in rows)
+    wide = cli("keys", "list", tty=True, columns=120)
+    assert wide.out.splitlines()[0].split()[-1] == "SCOPE"
+    assert all(len(line) <= 120 for line in wide.out.splitlines())
+    # Piped output keeps every column whatever the terminal: scripts rely on it.
+    assert len(cli("keys", "list", columns=80).out.splitlines()[0].split("\t")) == 6
+
+
+def test_delete_says_when_the_key_was_used_in_the_last_day(cli, logged_in,
+                                                           server: Server) -> None:
+    import httpx
+
+    result = cli("keys", "create", "recently-used", "--json")
+    created = json.loads(result.out)
+    with httpx.Client(base_url=server.url) as http:  # an agent uses it: whoami counts
+        r = http.get("/v1/agent/whoami",
+                     headers={"Authorization": f"Bearer {created['secret']}"})
+        assert r.status_code == 200
+    assert cli("keys", "disable", created["key"]["id"], "--yes").code == 0
+    deleted = cli("keys", "delete", created["key"]["id"], "--yes")
+    assert deleted.code == 0 and "used in the last 24 hours" in deleted.err

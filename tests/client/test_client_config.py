@@ -95,3 +95,15 @@ def test_embedded_default_needs_no_token(home: Path) -> None:
     conn = resolve_connection(env={})
     assert conn.embedded and conn.token is None
     assert conn.credential_location == "embedded server (in memory)"
+
+
+@pytest.mark.parametrize(("url", "clear"), [
+    ("http://keys.internal:8765", True), ("http://10.0.0.5", True),
+    ("https://keys.example.com", False), ("http://127.0.0.1:8765", False),
+    ("http://localhost:8765", False), ("http://[::1]:8765", False),
+])
+def test_plain_http_to_another_machine_is_flagged(url: str, clear: bool) -> None:
+    """`agentkeys login` warns before sending a token unencrypted across a network."""
+    from tui_app.client.config import sends_tokens_in_clear
+
+    assert sends_tokens_in_clear(url) is clear

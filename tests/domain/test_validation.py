@@ -80,3 +80,18 @@ def test_people_fields() -> None:
     assert v.validate_team_names(["red", "red", " blue "]) == ["red", "blue"]
     with pytest.raises(FieldError):
         v.validate_team_names(["\u202e"])
+
+
+def test_review_naive_expiry_and_lone_surrogates_are_refused() -> None:
+    from tui_app.domain.sanitize import clean, has_unsafe
+
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    with pytest.raises(FieldError) as caught:
+        v.validate_expiry(datetime(2026, 4, 1), now=now, max_lifetime_days=365)
+    assert caught.value.field == "expires_at" and "time zone" in caught.value.message
+    assert has_unsafe("a\ud800b") and clean("a\ud800b") == "a\ufffdb"
+    with pytest.raises(FieldError):
+        v.validate_team_names(["\udfff"])
+    with pytest.raises(FieldError) as caught:
+        v.validate_tools("allowed_tools", ["\ud800"])
+    assert "\ud800" not in caught.value.message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Person
+from backend_people import Person
 
 
 async def create_key(api: Any, who: Person, **body: Any) -> tuple[dict[str, Any], str]:

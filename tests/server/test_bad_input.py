@@ -133,9 +133,16 @@ async def test_bad_patch_bulk_users_verify_audit(api, org, clock) -> None:
                  {"email": "a@b.c", "name": "x", "teams": "red"}]:
         r = await api.post("/v1/users", json=body, headers=a)
         assert r.status_code == 422, (body, r.text)
-    for body in [{}, {"key": 5}, {"key": "x", "access": "root"}, {"key": "x" * 500}]:
+    for body in [{}, {"key": 5}, {"key": "x", "access": "root"}, {"key": "x" * 5000}]:
         r = await api.post("/v1/verify", json=body, headers=org.service.headers)
         assert r.status_code == 422, (body, r.text)
+    # Any plausible string a gateway forwards is an answer, not a request error.
+    _, secret = await create_key(api, org.owner, allowed_tools=["search"])
+    for body, code in [({"key": "x" * 500}, "TOKEN_MALFORMED"),
+                       ({"key": "ak_live_" + "A" * 300}, "TOKEN_MALFORMED"),
+                       ({"key": secret, "tool": "t" * 300}, "TOOL_FORBIDDEN")]:
+        r = await api.post("/v1/verify", json=body, headers=org.service.headers)
+        assert r.status_code == 200 and r.json()["code"] == code, (body, r.text)
     assert (await api.get("/v1/audit", params={"cursor": "zzz"}, headers=a)).status_code == 422
     assert (await api.get(f"/v1/keys/{'x' * 500}", headers=h)).status_code == 404
 
@@ -183,3 +190,53 @@ async def test_nul_characters_never_reach_the_database(api, org) -> None:
     r = await api.get("/v1/admin/keys", params={"sort": "name", "order": "asc",
                                                 "cursor": forged}, headers=a)
     assert r.status_code == 422
+
+
+async def test_naive_times_lone_surrogates_and_odd_bytes_are_4xx(api, org) -> None:
+    """Found in review: each of these was a 500."""
+    key, _ = await create_key(api, org.owner)
+    h = org.owner.headers | {"Content-Type": "application/json"}
+    naive = b'{"name": "x", "expires_at": "2026-04-01T00:00:00"}'
+    assert "expires_at" in fields(await api.post("/v1/keys", content=naive, headers=h))
+    r = await api.patch(f"/v1/keys/{key['id']}", content=b'{"expires_at": "2026-04-01T00:00"}',
+                        headers=h)
+    assert "expires_at" in fields(r)
+    # Bytes no JSON decoder accepts (FastAPI's own 400) are bad input like malformed JSON.
+    r = await api.post("/v1/keys", content=b"\xff\xfe\x00", headers=h)
+    assert r.status_code == 422 and error(r)["code"] == "VALIDATION_FAILED"
+    # JSON may carry lone surrogates, which neither UTF-8 nor a database can hold.
+    r = await api.post("/v1/keys", content=b'{"name": "x", "allowed_tools": ["\\ud800"]}',
+                       headers=h)
+    assert "allowed_tools" in fields(r)
+    a = org.admin.headers | {"Content-Type": "application/json"}
+    r = await api.post("/v1/users", headers=a,
+                       content=b'{"email": "s@example.com", "name": "S", "teams": ["\\ud800"]}')
+    assert "teams" in fields(r)
+    r = await api.post("/v1/admin/keys/bulk", headers=a,
+                       content=b'{"action": "disable", "ids": ["\\ud800", "' +
+                       key["id"].encode() + b'"]}')
+    assert r.status_code == 200, r.text
+    assert [(x["ok"], x["code"]) for x in r.json()["results"]] == [
+        (False, "NOT_FOUND"), (True, None)]
+
+
+async def test_errors_never_echo_a_token_sent_as_a_field_name(api, org) -> None:
+    """A secret pasted as a JSON key by mistake is not quoted back (nor a huge name)."""
+    key, secret = await create_key(api, org.owner)
+    for url, method in (("/v1/keys", "POST"), (f"/v1/keys/{key['id']}", "PATCH")):
+        r = await api.request(method, url, json={"name": "x", secret: 1, "y" * 5000: 2},
+                              headers=org.owner.headers)
+        assert r.status_code == 422, r.text
+        assert secret[8:] not in r.text and "y" * 100 not in r.text
+    r = await api.post("/v1/verify", json={"key": secret, secret: True},
+                       headers=org.service.headers)
+    assert r.status_code == 422 and secret[8:] not in r.text
+
+
+async def test_a_body_that_is_not_sent_as_json_says_so(api, org) -> None:
+    """`curl -d '{…}'` sends application/x-www-form-urlencoded: say what to fix."""
+    for content_type in ("application/x-www-form-urlencoded", "text/plain"):
+        r = await api.post("/v1/verify", content=b'{"key": "x"}',
+                           headers=org.service.headers | {"Content-Type": content_type})
+        assert r.status_code == 422, r.text
+        assert "Content-Type: application/json" in fields(r)["body"]

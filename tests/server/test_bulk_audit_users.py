@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import auth
+from backend_people import auth
 from support import create_key, error
 
 from tui_app.domain.clock import parse_rfc3339

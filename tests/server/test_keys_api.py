@@ -43,6 +43,12 @@ async def test_list_filters_sorts_and_pages(api, org, clock) -> None:
     assert {k["name"] for k in page["items"]} == {f"k{i}" for i in range(2, 7)}
     page = (await api.get("/v1/keys", params={"status": "revoked,inactive"}, headers=h)).json()
     assert {k["name"] for k in page["items"]} == {"k0", "k1"}
+    # A repeated parameter means the same as a comma list (not just its last value).
+    page = (await api.get("/v1/keys?status=revoked&status=inactive", headers=h)).json()
+    assert {k["name"] for k in page["items"]} == {"k0", "k1"}
+    page = (await api.get("/v1/admin/keys?status=revoked&status=inactive",
+                          headers=org.admin.headers)).json()
+    assert {k["name"] for k in page["items"]} == {"k0", "k1"}
     page = (await api.get("/v1/keys", params={"q": "K3"}, headers=h)).json()
     assert [k["name"] for k in page["items"]] == ["k3"]
     seen = []
@@ -73,6 +79,7 @@ async def test_patch_edits_and_audits(api, org, clock) -> None:
     stale = await api.patch(url, json={"name": "again"},
                             headers=org.owner.headers | {"If-Match": "1"})
     assert stale.status_code == 409 and error(stale)["code"] == "CONFLICT"
+    assert stale.json()["error"]["details"] == {"current_version": 2}
     for field in ("scope", "allowed_tools", "blocked_tools", "rate_limit_rpm"):
         r = await api.patch(url, json={field: None}, headers=org.owner.headers)
         assert r.status_code == 422 and error(r)["code"] == "SCOPE_IMMUTABLE"
@@ -83,6 +90,9 @@ async def test_patch_edits_and_audits(api, org, clock) -> None:
     assert updated["details"]["before"]["name"] == "test key"
     assert updated["details"]["after"]["name"] == "renamed"
     assert updated["actor"]["id"] == org.owner.id
+    anything = await api.patch(url, json={"description": "any version"},
+                               headers=org.owner.headers | {"If-Match": "*"})
+    assert anything.status_code == 200 and anything.json()["version"] > 2
 
 
 async def test_extending_an_expired_key_makes_it_active(api, org, clock) -> None:

@@ -6,7 +6,7 @@ import threading
 
 import httpx
 import sqlalchemy as sa
-from conftest import auth
+from backend_people import auth
 
 from tui_app.server import db, migrations
 from tui_app.server.embedded import start_embedded

@@ -8,12 +8,12 @@ import logging
 from pathlib import Path
 
 import httpx
-from conftest import auth
+from backend_people import auth
 from support import create_key
 
 
 async def test_no_secret_outside_create_responses(sqlite_url, clock, caplog, tmp_path) -> None:
-    from conftest import make_org
+    from backend_people import make_org
 
     from tui_app.server.app import create_app
     from tui_app.server.settings import Settings

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from conftest import auth
+from backend_people import auth
 from support import create_key
 
 from tui_app.domain import keyformat
@@ -135,3 +135,27 @@ async def test_manager_acts_on_team_keys_only(api, org) -> None:
     # The other team's member does not.
     other = (await api.get("/v1/audit", headers=org.member2.headers)).json()["items"]
     assert all(e["key_id"] != mine["id"] for e in other)
+
+
+async def test_manager_may_edit_and_delete_team_keys_as_the_endpoint_table_says(api, org) -> None:
+    """SPEC §2 gives PATCH and DELETE to "owner, manager of owner, admin" (the row
+    "same"); §1's list (revoke, disable, enable, extend) names the common actions. We
+    follow the table: a manager may also rename and delete (non-active) team keys, the
+    audit names the manager, and managers of other teams get 404."""
+    key, _ = await create_key(api, org.owner, name="red key")
+    url = f"/v1/keys/{key['id']}"
+    r = await api.patch(url, json={"name": "renamed by manager"}, headers=org.manager.headers)
+    assert r.status_code == 200 and r.json()["name"] == "renamed by manager"
+    assert (await api.patch(url, json={"name": "x"},
+                            headers=org.manager2.headers)).status_code == 404
+    r = await api.delete(url, headers=org.manager.headers)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "KEY_ACTIVE"
+    await api.post(f"{url}/disable", headers=org.manager.headers)
+    assert (await api.delete(url, headers=org.manager2.headers)).status_code == 404
+    assert (await api.delete(url, headers=org.member.headers)).status_code == 404
+    assert (await api.delete(url, headers=org.manager.headers)).status_code == 200
+    events = (await api.get("/v1/audit", params={"key_id": key["id"]},
+                            headers=org.owner.headers)).json()["items"]
+    assert [(e["action"], e["actor"]["email"]) for e in events[:3]] == [
+        ("key.deleted", "manager@example.com"), ("key.disabled", "manager@example.com"),
+        ("key.updated", "manager@example.com")]

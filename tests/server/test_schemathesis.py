@@ -9,6 +9,7 @@ Bounded: a few examples per operation, no deadline, so it runs in seconds.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,7 +59,8 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 # they do the change is legitimate data for the next request.
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    # AGENTKEYS_SCHEMATHESIS_EXAMPLES=500 for a deeper local hunt.
+    max_examples=int(os.environ.get("AGENTKEYS_SCHEMATHESIS_EXAMPLES", "25")),
     deadline=None,
     # The seeded app answers fast; generation of some bodies is slower than hypothesis
     # likes on a loaded 2-core machine, which is not what this test is about.

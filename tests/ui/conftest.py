@@ -1,4 +1,5 @@
-"""Fixtures for the TUI shell's tests: a real embedded server with a clock we can move.
+"""Fixtures for the TUI shell's tests (`ui_server`, `ui_clock`; named so they never
+shadow the suite-wide `clock`): a real embedded server with a clock we can move.
 
 The server and the app share one clock, so "the key expired" is a move of the clock,
 not a sleep and not a patched row.
@@ -31,16 +32,16 @@ class MovableClock:
 
 
 @pytest.fixture
-def clock() -> MovableClock:
+def ui_clock() -> MovableClock:
     return MovableClock()
 
 
 @pytest.fixture
-def server(tmp_path: Path, clock: MovableClock, monkeypatch: pytest.MonkeyPatch
+def ui_server(tmp_path: Path, ui_clock: MovableClock, monkeypatch: pytest.MonkeyPatch
            ) -> Iterator[EmbeddedServer]:
     monkeypatch.setenv("AGENTKEYS_HOME", str(tmp_path))
     monkeypatch.delenv("AGENTKEYS_SERVER", raising=False)
     monkeypatch.delenv("AGENTKEYS_TOKEN", raising=False)
-    embedded = start_embedded(tmp_path, clock=clock)
+    embedded = start_embedded(tmp_path, clock=ui_clock)
     yield embedded
     embedded.stop()

@@ -183,6 +183,19 @@ async def test_scrolling_pages_from_the_server_to_the_end(backend: Backend) -> N
         assert table.cursor_row == 2999
         assert shown_ids(app)[-1] == expected[-1]
         assert table.highlighted is not None and table.highlighted.id == expected[-1]
+        # End came from the reversed listing (no walk), and paging up from there and a
+        # jump into the middle still show exactly the API's rows at those positions.
+        assert table.pages.head.loaded_end < 1500
+        for _ in range(3):
+            await pilot.press("pageup")
+        await settle(pilot, app)
+        top = round(table.scroll_y)
+        assert shown_ids(app) == expected[top : top + len(shown_ids(app))]
+        table.cursor_row = 1500
+        await settle(pilot, app)
+        top = round(table.scroll_y)
+        assert shown_ids(app) == expected[top : top + len(shown_ids(app))]
+        assert table.highlighted is not None and table.highlighted.id == expected[1500]
         # Never the whole set in memory at once beyond the cache bound.
         assert table.pages.cached_rows <= table.pages.max_rows + 500
         await pilot.press("home")

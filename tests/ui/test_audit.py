@@ -20,16 +20,16 @@ async def open_audit(pilot: Any) -> AuditScreen:
     return pilot.app.screen
 
 
-async def test_pages_newest_first_and_filters(server: Any, clock: Any) -> None:
+async def test_pages_newest_first_and_filters(ui_server: Any, ui_clock: Any) -> None:
     ids = []
     for n in range(30):
-        clock.advance(minutes=1)
-        ids.append(create_key(server, f"agent-{n:02d}", clock=clock)["key"]["id"])
-    with api_client(server) as client:
+        ui_clock.advance(minutes=1)
+        ids.append(create_key(ui_server, f"agent-{n:02d}", clock=ui_clock)["key"]["id"])
+    with api_client(ui_server) as client:
         for key_id in ids[:25]:
-            clock.advance(minutes=1)
+            ui_clock.advance(minutes=1)
             assert client.post(f"/v1/keys/{key_id}/revoke").status_code == 200
-    app = make_app(server, clock)
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_audit(pilot)
         assert len(screen.events) == PAGE_SIZE

@@ -59,14 +59,14 @@ class Relay:
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
 
-async def test_server_stops_and_comes_back(server: Any, clock: Any) -> None:
+async def test_server_stops_and_comes_back(ui_server: Any, ui_clock: Any) -> None:
     from tui_app.ui.modals.create_key import CreateKeyModal
     from tui_app.ui.modals.secret import SecretDialog
 
-    relay = Relay(server.url)
+    relay = Relay(ui_server.url)
     await relay.start()
-    create_key(server, "before-the-outage", clock=clock)
-    app = AgentKeysApp(server_url=relay.url, token=server.token, clock=clock)
+    create_key(ui_server, "before-the-outage", clock=ui_clock)
+    app = AgentKeysApp(server_url=relay.url, token=ui_server.token, clock=ui_clock)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await settle(pilot)
         await wait_for(pilot, lambda: isinstance(app.screen, MyKeysScreen) and app.screen.loaded)

@@ -18,12 +18,12 @@ from tui_app.ui.screens.my_keys import MyKeysScreen
 UNSAFE = ("\x1b", "\x07", "\x9b", "\u202e", "\u200b", "\u2066", "&#27;", "&#x1b;")
 
 
-def make_hostile(server: Any, clock: Any) -> list[str]:
+def make_hostile(ui_server: Any, ui_clock: Any) -> list[str]:
     ids = []
     for n in range(len(HOSTILE)):
-        created = create_key(server, f"plain-{n}", clock=clock, days=10 + n)
+        created = create_key(ui_server, f"plain-{n}", clock=ui_clock, days=10 + n)
         ids.append(created["key"]["id"])
-    engine = sa.create_engine(server.database_url)
+    engine = sa.create_engine(ui_server.database_url)
     with engine.begin() as conn:
         for key_id, text in zip(ids, HOSTILE, strict=True):
             conn.execute(sa.update(db.keys).where(db.keys.c.id == key_id).values(
@@ -40,9 +40,9 @@ def assert_clean(app: Any) -> None:
         assert bad not in svg, repr(bad)
 
 
-async def test_hostile_names_render_literally(server: Any, clock: Any) -> None:
-    make_hostile(server, clock)
-    app = make_app(server, clock)
+async def test_hostile_names_render_literally(ui_server: Any, ui_clock: Any) -> None:
+    make_hostile(ui_server, ui_clock)
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         await wait_for(pilot, lambda: isinstance(app.screen, MyKeysScreen) and app.screen.loaded)

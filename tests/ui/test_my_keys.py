@@ -40,24 +40,24 @@ async def open_app(pilot: Any) -> MyKeysScreen:
     return pilot.app.screen
 
 
-async def test_starts_connected_and_shows_the_status(server: Any, clock: Any) -> None:
-    app = make_app(server, clock)
+async def test_starts_connected_and_shows_the_status(ui_server: Any, ui_clock: Any) -> None:
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_app(pilot)
         assert app.status.state is ConnectionState.CONNECTED
         assert app.me is not None and app.me.user.role.value == "admin"
         text = screen_text(app)
-        assert server.url.replace("http://", "") in text
+        assert ui_server.url.replace("http://", "") in text
         assert "connected" in text
 
 
-async def test_create_through_the_modal_then_revoke(server: Any, clock: Any) -> None:
+async def test_create_through_the_modal_then_revoke(ui_server: Any, ui_clock: Any) -> None:
     """The secret shown works against whoami; after the revoke confirmation it is rejected."""
     from tui_app.ui.modals.confirm import ConfirmModal
     from tui_app.ui.modals.create_key import CreateKeyModal
     from tui_app.ui.modals.secret import SecretDialog
 
-    app = make_app(server, clock)
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_app(pilot)
         await pilot.press("n")
@@ -69,7 +69,7 @@ async def test_create_through_the_modal_then_revoke(server: Any, clock: Any) -> 
         shown = SECRET.findall(app.export_screenshot())
         assert shown, "the secret dialog shows the full key"
         secret = shown[0]
-        assert whoami(server, secret) == 200
+        assert whoami(ui_server, secret) == 200
 
         await pilot.press("c")  # copy (OSC 52 here: no desktop clipboard in tests)
         await settle(pilot)
@@ -90,13 +90,13 @@ async def test_create_through_the_modal_then_revoke(server: Any, clock: Any) -> 
         await settle(pilot)
         assert names(app, "active-keys") == []
         assert names(app, "inactive-keys") == ["nightly-report"]
-        assert whoami(server, secret) == 401
+        assert whoami(ui_server, secret) == 401
 
 
-async def test_revoke_cancelled_by_reflex_enter(server: Any, clock: Any) -> None:
+async def test_revoke_cancelled_by_reflex_enter(ui_server: Any, ui_clock: Any) -> None:
     """Enter on the confirmation presses Cancel: nothing happens to the key."""
-    create_key(server, "keep-me", clock=clock)
-    app = make_app(server, clock)
+    create_key(ui_server, "keep-me", clock=ui_clock)
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_app(pilot)
         await pilot.press("R")
@@ -107,12 +107,12 @@ async def test_revoke_cancelled_by_reflex_enter(server: Any, clock: Any) -> None
         assert names(app, "active-keys") == ["keep-me"]
 
 
-async def test_extend_an_expired_key(server: Any, clock: Any) -> None:
+async def test_extend_an_expired_key(ui_server: Any, ui_clock: Any) -> None:
     from tui_app.ui.modals.edit_key import EditKeyModal
 
-    create_key(server, "short-lived", days=1, clock=clock)
-    clock.advance(days=3)
-    app = make_app(server, clock)
+    create_key(ui_server, "short-lived", days=1, clock=ui_clock)
+    ui_clock.advance(days=3)
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_app(pilot)
         assert names(app, "inactive-keys") == ["short-lived"]
@@ -130,9 +130,9 @@ async def test_extend_an_expired_key(server: Any, clock: Any) -> None:
         assert names(app, "inactive-keys") == []
 
 
-async def test_disable_then_enable(server: Any, clock: Any) -> None:
-    secret = create_key(server, "toggle-me", clock=clock)["secret"]
-    app = make_app(server, clock)
+async def test_disable_then_enable(ui_server: Any, ui_clock: Any) -> None:
+    secret = create_key(ui_server, "toggle-me", clock=ui_clock)["secret"]
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_app(pilot)
         await pilot.press("d")
@@ -141,18 +141,18 @@ async def test_disable_then_enable(server: Any, clock: Any) -> None:
         await wait_for(pilot, lambda: app.screen is screen)
         await settle(pilot)
         assert names(app, "inactive-keys") == ["toggle-me"]
-        assert whoami(server, secret) == 401
+        assert whoami(ui_server, secret) == 401
         # The cursor followed the key into the Inactive pane: d enables it again.
         assert screen.selected_key is not None and screen.selected_key.name == "toggle-me"
         await pilot.press("d")
         await settle(pilot)
         assert names(app, "active-keys") == ["toggle-me"]
-        assert whoami(server, secret) == 200
+        assert whoami(ui_server, secret) == 200
 
 
-async def test_delete_refused_for_an_active_key(server: Any, clock: Any) -> None:
-    create_key(server, "still-needed", clock=clock)
-    app = make_app(server, clock)
+async def test_delete_refused_for_an_active_key(ui_server: Any, ui_clock: Any) -> None:
+    create_key(ui_server, "still-needed", clock=ui_clock)
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         screen = await open_app(pilot)
         await pilot.press("delete")
@@ -163,15 +163,15 @@ async def test_delete_refused_for_an_active_key(server: Any, clock: Any) -> None
         assert names(app, "active-keys") == ["still-needed"]
 
 
-async def test_delete_a_revoked_key_warns_when_used_recently(server: Any, clock: Any) -> None:
-    created = create_key(server, "old-agent", clock=clock)
-    assert whoami(server, created["secret"]) == 200  # records a use "now"
+async def test_delete_a_revoked_key_warns_when_used_recently(ui_server: Any, ui_clock: Any) -> None:
+    created = create_key(ui_server, "old-agent", clock=ui_clock)
+    assert whoami(ui_server, created["secret"]) == 200  # records a use "now"
     from shell_helpers import api_client
 
-    with api_client(server) as client:
+    with api_client(ui_server) as client:
         assert client.post(f"/v1/keys/{created['key']['id']}/revoke").status_code == 200
-    clock.advance(hours=2)
-    app = make_app(server, clock)
+    ui_clock.advance(hours=2)
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_app(pilot)
         await pilot.press("tab", "delete")
@@ -185,11 +185,11 @@ async def test_delete_a_revoked_key_warns_when_used_recently(server: Any, clock:
         assert names(app, "inactive-keys") == []
 
 
-async def test_filter_tab_and_expiring_flag(server: Any, clock: Any) -> None:
-    create_key(server, "alpha-agent", days=3, clock=clock)
-    create_key(server, "beta-agent", days=60, clock=clock)
-    create_key(server, "gamma-bot", description="nightly alpha job", days=90, clock=clock)
-    app = make_app(server, clock)
+async def test_filter_tab_and_expiring_flag(ui_server: Any, ui_clock: Any) -> None:
+    create_key(ui_server, "alpha-agent", days=3, clock=ui_clock)
+    create_key(ui_server, "beta-agent", days=60, clock=ui_clock)
+    create_key(ui_server, "gamma-bot", description="nightly alpha job", days=90, clock=ui_clock)
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_app(pilot)
         assert names(app, "active-keys") == ["alpha-agent", "beta-agent", "gamma-bot"]
@@ -212,20 +212,20 @@ async def test_filter_tab_and_expiring_flag(server: Any, clock: Any) -> None:
         assert app.focused is active
 
 
-async def test_refresh_shows_changes_made_elsewhere(server: Any, clock: Any) -> None:
-    app = make_app(server, clock)
+async def test_refresh_shows_changes_made_elsewhere(ui_server: Any, ui_clock: Any) -> None:
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_app(pilot)
         assert names(app, "active-keys") == []
-        create_key(server, "from-the-cli", clock=clock)
+        create_key(ui_server, "from-the-cli", clock=ui_clock)
         await pilot.press("r")
         await settle(pilot)
         assert names(app, "active-keys") == ["from-the-cli"]
 
 
-async def test_details_show_fields_and_recent_events(server: Any, clock: Any) -> None:
-    create_key(server, "detailed", description="used by the nightly job", clock=clock)
-    app = make_app(server, clock)
+async def test_details_show_fields_and_recent_events(ui_server: Any, ui_clock: Any) -> None:
+    create_key(ui_server, "detailed", description="used by the nightly job", clock=ui_clock)
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(160, 40)) as pilot:
         await open_app(pilot)
         await pilot.pause(0.3)
@@ -236,12 +236,12 @@ async def test_details_show_fields_and_recent_events(server: Any, clock: Any) ->
             assert expected in text, expected
 
 
-async def test_screens_help_and_palette(server: Any, clock: Any) -> None:
+async def test_screens_help_and_palette(ui_server: Any, ui_clock: Any) -> None:
     from tui_app.ui.screens.audit import AuditScreen
     from tui_app.ui.screens.help import HelpScreen
 
-    create_key(server, "k1", clock=clock)
-    app = make_app(server, clock)
+    create_key(ui_server, "k1", clock=ui_clock)
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_app(pilot)
         await pilot.press("3")

@@ -24,8 +24,8 @@ def test_relative_and_absolute_times() -> None:
     assert absolute(now) == "2026-11-20 12:00 UTC"
 
 
-async def test_palette_lists_every_action(server: Any, clock: Any) -> None:
-    app = make_app(server, clock)
+async def test_palette_lists_every_action(ui_server: Any, ui_clock: Any) -> None:
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await wait_for(pilot, lambda: isinstance(app.screen, MyKeysScreen))
@@ -46,14 +46,14 @@ async def test_palette_lists_every_action(server: Any, clock: Any) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
 
 
-async def test_keyboard_only_at_80x24_with_no_color(server: Any, clock: Any,
+async def test_keyboard_only_at_80x24_with_no_color(ui_server: Any, ui_clock: Any,
                                                     monkeypatch: Any) -> None:
     from tui_app.ui.modals.create_key import CreateKeyModal
     from tui_app.ui.modals.secret import SecretDialog
 
     monkeypatch.setenv("NO_COLOR", "1")
-    create_key(server, "soon-gone", days=2, clock=clock)
-    app = make_app(server, clock)
+    create_key(ui_server, "soon-gone", days=2, clock=ui_clock)
+    app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await wait_for(pilot, lambda: isinstance(app.screen, MyKeysScreen) and app.screen.loaded)

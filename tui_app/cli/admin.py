@@ -40,7 +40,9 @@ PAGE_SIZE = 500
 DEFAULT_TABLE_LIMIT = 100
 BULK_CHUNK = 500  # the server accepts up to 1000 ids per request
 ADMIN_COLUMNS = ("id", "name", "owner", "status", "created", "expires", "scope", "last used")
-ADMIN_WIDTHS = (30, 28, 26, 8, 14, 14, 10, 14)
+ADMIN_WIDTHS = (30, 28, 26, 8, 12, 12, 10, 12)
+ADMIN_FLEX = (1, 2)  # name, then owner, take what the terminal has left
+ADMIN_DROP = (6, 4, 7, 5)  # narrow terminals lose scope, created, last used, expires
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -148,7 +150,8 @@ async def _stream(api: ApiClient, filters: dict[str, Any], fmt: str | None,
     now = now_utc()
     params = {k: v for k, v in filters.items() if v is not None}
     writer = csv.writer(out) if fmt == "csv" else None
-    table = Table(ADMIN_COLUMNS, ADMIN_WIDTHS, tty=tty) if fmt is None else None
+    table = (Table(ADMIN_COLUMNS, ADMIN_WIDTHS, tty=tty, flex=ADMIN_FLEX, drop=ADMIN_DROP)
+             if fmt is None else None)
     written = 0
     cursor: str | None = None
     total: int | None = None
@@ -224,7 +227,8 @@ def run_bulk(args: argparse.Namespace) -> int:
         raise CliError("--days only applies to extend.", EXIT_USAGE)
     ids = _read_ids(args.ids)
     if args.action in ("revoke", "disable"):
-        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        shown = ", ".join(clean(i) for i in ids[:5])
+        shown += f" and {len(ids) - 5} more" if len(ids) > 5 else ""
         consequence = (" All requests using them will be rejected immediately. This cannot "
                        "be undone." if args.action == "revoke" else "")
         confirm(f"{args.action.capitalize()} {len(ids)} key(s): {shown}?{consequence}",

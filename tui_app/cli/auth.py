@@ -92,6 +92,12 @@ def run_login(args: argparse.Namespace) -> int:
             EXIT_USAGE,
         )
     args._server_url = url
+    from tui_app.client.config import sends_tokens_in_clear
+
+    if sends_tokens_in_clear(url):
+        print(f"Warning: {url} is plain http; your login token will cross the network "
+              "unencrypted. Use https:// unless this is a trusted private network.",
+              file=sys.stderr)
     token = _read_token(args.with_token)
     try:
         parse(token, expected=TokenKind.PERSONAL)

@@ -302,27 +302,75 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
 
 
+FLEX_MIN = 12  # a flexible column (a name) is never squeezed below this
+
+
+def fit_columns(
+    widths: Sequence[int], *, total: int, flex: Sequence[int] = (), drop: Sequence[int] = (),
+) -> tuple[list[int], list[int]]:
+    """Which columns to show, and how wide, so a row fits `total` terminal columns.
+
+    Flexible columns shrink first (to FLEX_MIN); then the columns in `drop` go, in order;
+    then flexible columns share what is left, up to their preferred widths. A row of
+    an 80-column terminal that wraps is unreadable; a missing column is in --json.
+    """
+    keep = list(range(len(widths)))
+
+    def needed(cols: list[int]) -> int:
+        fixed = sum(min(widths[i], FLEX_MIN) if i in flex else widths[i] for i in cols)
+        return fixed + 2 * (len(cols) - 1)
+
+    for victim in drop:
+        if needed(keep) <= total:
+            break
+        keep.remove(victim)
+    sized = {i: (min(widths[i], FLEX_MIN) if i in flex else widths[i]) for i in keep}
+    spare = total - needed(keep)
+    growing = [i for i in flex if i in sized]
+    while spare > 0 and growing:  # share out evenly, a column at a time
+        for i in list(growing):
+            if spare > 0 and sized[i] < widths[i]:
+                sized[i] += 1
+                spare -= 1
+            else:
+                growing.remove(i)
+    return keep, [sized[i] for i in keep]
+
+
+def terminal_columns() -> int:
+    import shutil
+
+    return shutil.get_terminal_size(fallback=(80, 24)).columns
+
+
 class Table:
     """Rows printed as they come (admin listings stream pages).
 
-    On a terminal: a header and aligned columns, widths fixed up front (`widths`) so a
-    streamed listing never has to hold every row. Piped: tab-separated, no header.
+    On a terminal: a header and aligned columns, widths fixed up front (`widths`, fitted
+    to the terminal: see fit_columns) so a streamed listing never has to hold every row.
+    Piped: every column, tab-separated, no header.
     """
 
     def __init__(
         self, headers: Sequence[str], widths: Sequence[int], *, tty: bool,
-        stream: TextIO | None = None,
+        stream: TextIO | None = None, flex: Sequence[int] = (), drop: Sequence[int] = (),
+        columns: int | None = None,
     ) -> None:
-        self.headers = headers
-        self.widths = widths
         self.tty = tty
         self.stream = stream or sys.stdout
         self.rows = 0
+        self.keep = list(range(len(headers)))
+        self.widths = list(widths)
+        if tty:
+            self.keep, self.widths = fit_columns(
+                widths, total=columns or terminal_columns(), flex=flex, drop=drop)
+        self.headers = [headers[i] for i in self.keep]
 
     def _line(self, cells: Sequence[str]) -> str:
         last = len(cells) - 1
         return "  ".join(
-            cell if i == last else _fit(cell, self.widths[i]).ljust(self.widths[i])
+            _fit(cell, self.widths[i]) if i == last
+            else _fit(cell, self.widths[i]).ljust(self.widths[i])
             for i, cell in enumerate(cells)
         ).rstrip()
 
@@ -331,7 +379,7 @@ class Table:
         if self.tty:
             if self.rows == 0:
                 self.stream.write(self._line([h.upper() for h in self.headers]) + "\n")
-            self.stream.write(self._line(safe) + "\n")
+            self.stream.write(self._line([safe[i] for i in self.keep]) + "\n")
         else:
             self.stream.write("\t".join(safe) + "\n")
         self.rows += 1

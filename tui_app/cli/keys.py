@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 
 STATUSES = ("active", "inactive", "expired", "revoked", "all")
 KEY_COLUMNS = ("id", "name", "status", "expires", "last used", "scope")
-KEY_WIDTHS = (30, 32, 8, 14, 14, 10)
+KEY_WIDTHS = (30, 32, 8, 12, 12, 10)
+KEY_FLEX = (1,)  # the name takes what the terminal has left
+KEY_DROP = (5, 4)  # at 80 columns scope, then last use, give way (both are in `show`)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -254,7 +256,7 @@ def run_list(args: argparse.Namespace) -> int:
             from tui_app.cli.common import Table
 
             tty = stdout_is_tty()
-            table = Table(KEY_COLUMNS, KEY_WIDTHS, tty=tty)
+            table = Table(KEY_COLUMNS, KEY_WIDTHS, tty=tty, flex=KEY_FLEX, drop=KEY_DROP)
             for key in keys:
                 table.add(key_row(key, now, tty))
             if not keys and tty:
@@ -404,6 +406,9 @@ def run_state_change(args: argparse.Namespace) -> int:
                 print_json(result)
             else:
                 print(f"Deleted key {clean(key.name)} ({key.id}).")
+                if result.get("used_in_last_24h"):  # the server's word, --yes or not
+                    print("Note: it was used in the last 24 hours; whatever used it will "
+                          "now be refused.", file=sys.stderr)
             return EXIT_OK
         method = {"revoke": api.revoke_key, "disable": api.disable_key,
                   "enable": api.enable_key}[action]

@@ -35,24 +35,36 @@ def _home() -> Path | None:
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    from tui_app.ui.backend import Target
+    from tui_app.ui.backend import Target, surely_embedded
 
-    target = Target(server=getattr(args, "server", None), profile=getattr(args, "profile", None),
-                    home=_home())
-    return _run(target)
+    server, profile = getattr(args, "server", None), getattr(args, "profile", None)
+    child = None
+    if surely_embedded(server, profile):
+        # Started before Textual is even imported: it runs on another core meanwhile.
+        from tui_app.ui.embedded_child import spawn
+
+        child = spawn(_home())
+    return _run(Target(server=server, profile=profile, home=_home(), child=child))
 
 
 def run_demo(args: argparse.Namespace) -> int:
     from tui_app.ui.backend import Target
+    from tui_app.ui.embedded_child import spawn
 
     if args.keys < 0:
         raise SystemExit("agentkeys demo: --keys must be 0 or more")
-    return _run(Target(demo=True, demo_keys=args.keys))
+    child = spawn(None, demo=True, demo_keys=args.keys)
+    return _run(Target(demo=True, demo_keys=args.keys, child=child))
 
 
 def _run(target: object) -> int:
     from tui_app.ui.app import AgentKeysApp
 
     app = AgentKeysApp(target)  # type: ignore[arg-type]
-    app.run()
+    try:
+        app.run()
+    finally:
+        child = getattr(target, "child", None)
+        if child is not None and app.connection is None:
+            child.close()  # the app never took it over (failed early)
     return app.return_code or 0

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -28,6 +29,16 @@ from tui_app.domain.models import (
 )
 
 _UNSET: Any = object()
+
+
+def _segment(value: str) -> str:
+    """An id as one path segment: `key_x/../../users` must not reach another endpoint."""
+    return quote(value, safe="")
+
+
+def _key_path(key_id: str, action: str | None = None) -> str:
+    path = f"/v1/keys/{_segment(key_id)}"
+    return f"{path}/{action}" if action else path
 
 
 def _statuses(status: str | Iterable[str] | None) -> str | None:
@@ -103,6 +114,8 @@ class ApiClient:
         try:
             envelope = response.json()["error"]
             code, message, details = envelope["code"], envelope["message"], envelope.get("details")
+            if not isinstance(code, str) or not isinstance(message, str):
+                raise TypeError  # not our envelope: whatever it is, do not show it raw
         except (ValueError, KeyError, TypeError):
             code, details = "HTTP_ERROR", None
             message = f"The server answered {response.status_code}."
@@ -186,7 +199,7 @@ class ApiClient:
         return CreatedKey(key=AgentKey.from_json(data["key"]), secret=data["secret"])
 
     async def get_key(self, key_id: str) -> AgentKey:
-        return AgentKey.from_json(await self._request("GET", f"/v1/keys/{key_id}"))
+        return AgentKey.from_json(await self._request("GET", _key_path(key_id)))
 
     async def update_key(
         self,
@@ -206,21 +219,21 @@ class ApiClient:
         if expires_at is not _UNSET:
             body["expires_at"] = to_rfc3339(expires_at)
         headers = {"If-Match": str(if_match)} if if_match is not None else None
-        data = await self._request("PATCH", f"/v1/keys/{key_id}", json=body, headers=headers)
+        data = await self._request("PATCH", _key_path(key_id), json=body, headers=headers)
         return AgentKey.from_json(data)
 
     async def revoke_key(self, key_id: str) -> AgentKey:
-        return AgentKey.from_json(await self._request("POST", f"/v1/keys/{key_id}/revoke"))
+        return AgentKey.from_json(await self._request("POST", _key_path(key_id, "revoke")))
 
     async def disable_key(self, key_id: str) -> AgentKey:
-        return AgentKey.from_json(await self._request("POST", f"/v1/keys/{key_id}/disable"))
+        return AgentKey.from_json(await self._request("POST", _key_path(key_id, "disable")))
 
     async def enable_key(self, key_id: str) -> AgentKey:
-        return AgentKey.from_json(await self._request("POST", f"/v1/keys/{key_id}/enable"))
+        return AgentKey.from_json(await self._request("POST", _key_path(key_id, "enable")))
 
     async def delete_key(self, key_id: str) -> dict[str, Any]:
         """Returns {"id", "deleted": True, "used_in_last_24h": bool, "last_used_at"}."""
-        result: dict[str, Any] = await self._request("DELETE", f"/v1/keys/{key_id}")
+        result: dict[str, Any] = await self._request("DELETE", _key_path(key_id))
         return result
 
     # -- admin ------------------------------------------------------------------
@@ -297,7 +310,8 @@ class ApiClient:
         return User.from_json(data["user"]), data["token"]
 
     async def deactivate_user(self, user_id: str) -> User:
-        return User.from_json(await self._request("POST", f"/v1/users/{user_id}/deactivate"))
+        path = f"/v1/users/{_segment(user_id)}/deactivate"
+        return User.from_json(await self._request("POST", path))
 
     # -- agents -----------------------------------------------------------------
 

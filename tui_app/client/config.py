@@ -69,6 +69,14 @@ def normalize_server_url(url: str) -> str:
     return url.rstrip("/")
 
 
+def sends_tokens_in_clear(url: str) -> bool:
+    """http:// to anything but this machine: a token would cross the network readable."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    loopback = host in ("localhost", "::1") or host.startswith("127.")
+    return parts.scheme == "http" and not loopback
+
+
 def load_config(path: Path | None = None) -> Config:
     path = path or config_path()
     try:

@@ -20,6 +20,7 @@ _UNSAFE = re.compile(
     "\u2066-\u2069"  # bidi isolates
     "\u200b-\u200d\u2060\ufeff"  # zero-width space/joiners, word joiner, BOM
     "\u2028\u2029"  # line/paragraph separators
+    "\ud800-\udfff"  # lone surrogates (JSON can carry them; UTF-8 and databases cannot)
     "]"
 )
 

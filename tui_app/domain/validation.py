@@ -133,6 +133,10 @@ def validate_expiry(
                 f"Keys must expire: this server allows at most {max_lifetime_days} days.",
             )
         return None
+    if expires_at.tzinfo is None or expires_at.utcoffset() is None:
+        raise FieldError(
+            "expires_at", "The expiry needs a time zone, such as 2026-01-31T23:59:59Z."
+        )
     if expires_at <= now:
         raise FieldError("expires_at", "The expiry date is in the past; pick a future date.")
     latest = latest_allowed_expiry(now, max_lifetime_days)

@@ -9,7 +9,9 @@ so no secret — and answers 500 INTERNAL.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -56,9 +58,17 @@ def validation_failed(errors: list[FieldError] | FieldError) -> ApiProblem:
     return ApiProblem(422, "VALIDATION_FAILED", summary, details)
 
 
+class _AsciiJSONResponse(JSONResponse):
+    """Errors may quote what the client sent (a field name, a value); ASCII escapes keep
+    a lone surrogate or a control character from breaking the response or a terminal."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def envelope(status: int, code: str, message: str, details: Any = None,
              headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(
+    return _AsciiJSONResponse(
         {"error": {"code": code, "message": message, "details": details}},
         status_code=status,
         headers=headers,
@@ -89,9 +99,21 @@ _TYPE_WORDS = {
 }
 
 
+# A long run of letters and digits in a field name is no field of ours and could be a
+# token sent as a JSON key by mistake: error details never echo it back.
+_TOKENISH = re.compile(r"[A-Za-z0-9]{16,}")
+FIELD_NAME_MAX = 64
+
+
+def shown_field(name: str) -> str:
+    """A client-supplied field name as it may appear in an error: short, no token."""
+    name = _TOKENISH.sub("…", name)
+    return name if len(name) <= FIELD_NAME_MAX else name[: FIELD_NAME_MAX - 1] + "…"
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
+    return shown_field(".".join(parts)) or "body"
 
 
 def _message(err: dict[str, Any], field: str) -> str:
@@ -147,14 +169,25 @@ _STATUS_CODES = {
 }
 
 
+_BODY_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's own words
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiProblem)
     async def _problem(_request: Request, exc: ApiProblem) -> JSONResponse:
         return envelope(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())
+        content_type = request.headers.get("content-type", "")
+        body_error = any(tuple(e.get("loc", ())) == ("body",) for e in errors)
+        if body_error and content_type and "json" not in content_type.lower():
+            # `curl -d` sends a form content type: FastAPI then never parses the JSON and
+            # "the body must be an object" would mislead.
+            message = "Send the body as JSON, with Content-Type: application/json."
+            return envelope(422, "VALIDATION_FAILED", message,
+                            [{"field": "body", "message": message}])
         if any(e.get("type") == "json_invalid" for e in errors):
             return envelope(
                 422, "VALIDATION_FAILED", "The request body is not valid JSON.",
@@ -166,6 +199,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == _BODY_PARSE_ERROR:
+            # FastAPI's "error parsing the body" (e.g. bytes that no JSON decoder takes):
+            # bad input like any other, so the same code as malformed JSON.
+            message = "The request body is not valid JSON."
+            return envelope(422, "VALIDATION_FAILED", message,
+                            [{"field": "body", "message": message}])
         code = _STATUS_CODES.get(exc.status_code, "HTTP_ERROR")
         if exc.status_code == 404:
             message = "There is nothing at this address."

@@ -6,10 +6,9 @@ better messages (names, tools); responses are exact so /openapi.json describes t
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class Strict(BaseModel):
@@ -179,7 +178,7 @@ class KeyCreateIn(Strict):
     name: str = Field(max_length=10_000)
     description: str | None = Field(default="", max_length=20_000)
     # Absent: the default preset (30 days, within policy); null: never (if allowed).
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = None  # a naive time is ambiguous: refuse it
     scope: Literal["read", "read_write"] = "read"
     allowed_tools: list[str] = Field(default_factory=list, max_length=1000)
     blocked_tools: list[str] = Field(default_factory=list, max_length=1000)
@@ -192,7 +191,7 @@ class KeyPatchIn(BaseModel):
     model_config = ConfigDict(extra="allow")
     name: str | None = Field(default=None, max_length=10_000)
     description: str | None = Field(default=None, max_length=20_000)
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = None  # a naive time is ambiguous: refuse it
 
 
 class BulkIn(Strict):
@@ -209,8 +208,10 @@ class UserCreateIn(Strict):
 
 
 class VerifyIn(Strict):
-    key: str = Field(max_length=200)
-    tool: str | None = Field(default=None, max_length=200)
+    # Generous bounds: a gateway forwards whatever its client sent, and any string it
+    # sends gets 200 with a code (TOKEN_MALFORMED, TOOL_FORBIDDEN), not a 422.
+    key: str = Field(max_length=4096)
+    tool: str | None = Field(default=None, max_length=4096)
     access: Literal["read", "write"] | None = None
 
 

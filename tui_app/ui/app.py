@@ -268,7 +268,12 @@ class AgentKeysApp(App[None]):
         return run()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place for what nobody expected: tell the user, keep running."""
+        self.report_worker_failure(event)
+
+    def report_worker_failure(self, event: Worker.StateChanged) -> None:
+        """The one place for what nobody expected: tell the user, keep running.
+
+        Worker events do not bubble, so screens forward theirs here."""
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error

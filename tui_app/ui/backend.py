@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tui_app.domain.clock import Clock
 
@@ -36,6 +37,8 @@ class Target:
     demo_keys: int = 300
     home: Path | None = None
     clock: Clock | None = None  # the embedded server's clock (tests move it)
+    # The embedded server already starting in a child process (see embedded_child).
+    child: Any = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -44,11 +47,34 @@ class Target:
         return "embedded demo server" if self.demo else "embedded server"
 
     def open(self) -> Connection:
+        if self.child is not None:
+            return _from_child(self)
         if not self.demo:
             configured = _configured(self.server, self.profile)
             if configured is not None:
                 return configured
         return _embedded(self)
+
+
+def surely_embedded(server: str | None, profile: str | None) -> bool:
+    """True when no server can be configured: no flag, no variable, no config file.
+
+    Cheap (no config parsing), so the command line can start the embedded server's
+    process before anything else; anything less certain is left to `Target.open`."""
+    import os
+
+    from tui_app import paths
+
+    if server or profile or os.environ.get("AGENTKEYS_SERVER"):
+        return False
+    return not (paths.config_dir() / "config.toml").exists()
+
+
+def _from_child(target: Target) -> Connection:
+    url, token = target.child.wait()
+    where = "demo login, in memory" if target.demo else "embedded server, in memory"
+    return Connection(url=url, token=token, credential=where, embedded=True,
+                      close=target.child.close)
 
 
 def _embedded(target: Target) -> Connection:

@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query, Request
 
+from tui_app.domain.sanitize import clean
 from tui_app.domain.validation import FieldError
 from tui_app.server import db, keys_store, listing, users_store
 from tui_app.server.auth import Manager, engine_of, settings_of
 from tui_app.server.errors import ApiProblem, validation_failed
 from tui_app.server.key_actions import apply_action
-from tui_app.server.routes.keys import visible_row
+from tui_app.server.routes.keys import every_value, visible_row
 from tui_app.server.schemas import (
     ERROR_RESPONSES,
     BulkIn,
@@ -45,8 +46,9 @@ def admin_list_keys(
     include_totals: bool = False,
 ) -> KeyPage:
     now = settings_of(request).clock()
+    statuses = listing.parse_statuses(every_value(request, "status", status))
     filters = listing.KeyFilters(
-        statuses=listing.parse_statuses(status), q=listing.check_q(q), stale_days=stale_days,
+        statuses=statuses, q=listing.check_q(q), stale_days=stale_days,
         never_used=never_used, expiring_within_days=expiring_within_days,
     )
     with db.read_tx(engine_of(request)) as conn:
@@ -106,6 +108,6 @@ def bulk(request: Request, caller: Manager, body: BulkIn, source: Source = None)
             message = exc.message
             if isinstance(exc.details, list) and exc.details:
                 message = str(exc.details[0].get("message", message))
-            results.append(BulkItemOut(id=key_id[:64], ok=False, code=exc.code,
+            results.append(BulkItemOut(id=clean(key_id[:64]), ok=False, code=exc.code,
                                        message=message, key=None))
     return BulkOut(results=results)

@@ -19,7 +19,7 @@ from tui_app.domain.status import KeyStatus
 from tui_app.domain.validation import FieldError
 from tui_app.server import audit_store, db, keys_store, listing, security
 from tui_app.server.auth import KeyUser, engine_of, settings_of
-from tui_app.server.errors import ApiProblem, not_found, validation_failed
+from tui_app.server.errors import ApiProblem, not_found, shown_field, validation_failed
 from tui_app.server.key_actions import apply_action
 from tui_app.server.schemas import (
     ERROR_RESPONSES,
@@ -54,7 +54,8 @@ def list_own_keys(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> KeyPage:
     now = settings_of(request).clock()
-    filters = listing.KeyFilters(statuses=listing.parse_statuses(status), q=listing.check_q(q))
+    statuses = listing.parse_statuses(every_value(request, "status", status))
+    filters = listing.KeyFilters(statuses=statuses, q=listing.check_q(q))
     with db.read_tx(engine_of(request)) as conn:
         rows, next_cursor = listing.list_keys(
             conn, scope=K.c.owner_id == caller.id, filters=filters, now=now, sort=sort,
@@ -62,6 +63,13 @@ def list_own_keys(
         )
         items = keys_store.many_out(conn, rows, now)
     return KeyPage(items=items, next_cursor=next_cursor)
+
+
+def every_value(request: Request, name: str, value: str | None) -> str | None:
+    """`?status=active&status=expired` means both, like `status=active,expired`: FastAPI
+    would silently keep only the last one."""
+    values = request.query_params.getlist(name)
+    return ",".join(values) if len(values) > 1 else value
 
 
 def _check_create(body: KeyCreateIn, caller: Caller, request: Request) -> dict[str, Any]:
@@ -227,7 +235,9 @@ def _reissue(
 
 def visible_row(conn: sa.Connection, caller: Caller, key_id: str,
                 *, for_update: bool = False) -> Any:
-    if len(key_id) > 64 or "\x00" in key_id:
+    # Ids are short ASCII; anything else (NUL, a lone surrogate from JSON) is no key of
+    # ours and must not reach the database driver.
+    if len(key_id) > 64 or not key_id.isascii() or not key_id.isprintable():
         raise not_found()
     row = keys_store.get_row(conn, key_id, for_update=for_update)
     if row is None or not keys_store.may_see(conn, caller, row.owner_id):
@@ -244,6 +254,8 @@ def get_key(request: Request, caller: KeyUser, key_id: str) -> AgentKeyOut:
 
 def _if_match(value: str | None) -> int | None:
     if value is None:
+        return None
+    if value.strip() == "*":  # RFC 9110: any current version matches
         return None
     cleaned = value.strip().strip('"').removeprefix("W/").strip('"')
     if not cleaned.isdigit() or len(cleaned) > 12:
@@ -272,8 +284,9 @@ def update_key(
              for f in sorted(extra & IMMUTABLE_FIELDS)],
         )
     if extra:
-        raise validation_failed([FieldError(f[:64], f"Unknown field '{f[:64]}'; remove it.")
-                                 for f in sorted(extra)])
+        raise validation_failed([
+            FieldError(shown_field(f), f"Unknown field '{shown_field(f)}'; remove it.")
+            for f in sorted(extra)])
     expected = _if_match(if_match)
     changes: dict[str, Any] = {}
     errors: list[FieldError] = []

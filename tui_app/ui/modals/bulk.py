@@ -29,7 +29,7 @@ from textual.widgets import Button, Input, Label, Static
 from tui_app.domain.models import BulkResult
 from tui_app.ui.safe import safe_text
 
-NAMES_SHOWN = 8  # with the warning and buttons, still fits an 80×24 terminal
+NAMES_SHOWN = 8  # with the warning and buttons, still fits an 80x24 terminal
 
 ACTION_VERBS = {
     "revoke": ("Revoke", "revoked"),

@@ -239,12 +239,14 @@ class AdminScreen(Screen[None]):
         table = self.table
         return {**self.filters.params(), "sort": table.sort, "order": table.order}
 
-    def _fetcher(self) -> Callable[[str | None, int], Awaitable[Page[AgentKey]]]:
+    def _fetcher(self) -> Callable[[str | None, int, bool], Awaitable[Page[AgentKey]]]:
         params = self.query_params()
+        reverse = {**params, "order": "asc" if params["order"] == "desc" else "desc"}
         api = self.app.api  # type: ignore[attr-defined]
 
-        async def fetch(cursor: str | None, limit: int) -> Page[AgentKey]:
-            page: Page[AgentKey] = await api.admin_list_keys(**params, cursor=cursor, limit=limit)
+        async def fetch(cursor: str | None, limit: int, tail: bool) -> Page[AgentKey]:
+            page: Page[AgentKey] = await api.admin_list_keys(
+                **(reverse if tail else params), cursor=cursor, limit=limit)
             return page
 
         return fetch
@@ -270,7 +272,7 @@ class AdminScreen(Screen[None]):
         # Counting starts once the first rows are in: the counts (three COUNT queries over
         # the whole filter) must not delay them.
         if event.first_page:
-            self._load_totals(self._query_serial)
+            self.call_after_refresh(self._load_totals, self._query_serial)
 
     @work(exclusive=True, group="admin-totals", exit_on_error=False)
     async def _load_totals(self, serial: int) -> None:

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select
+from textual.worker import Worker
 
 from tui_app.domain.models import AuditEvent, Me
 from tui_app.ui.safe import safe_text
@@ -92,6 +93,9 @@ class AuditScreen(Screen[None]):
     def _on_backend_ready(self, _me: Me) -> None:
         self.load_events()
         self.load_key_names()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.report_worker_failure(event)  # worker events do not bubble
 
     def on_screen_resume(self) -> None:
         if self.loaded and self.app.connected:

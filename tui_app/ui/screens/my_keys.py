@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
+from textual.worker import Worker
 
 from tui_app.client.errors import ServerUnreachable
 from tui_app.domain.models import AgentKey, AuditEvent, Me
@@ -103,6 +104,9 @@ class MyKeysScreen(Screen[None]):
 
     def _on_backend_ready(self, _me: Me) -> None:
         self.load_keys()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.report_worker_failure(event)  # worker events do not bubble
 
     def on_screen_resume(self) -> None:
         if self.loaded and self.app.connected:

@@ -3,11 +3,13 @@
 Textual's DataTable needs every row up front (≈22 s to first paint at 100,000 rows).
 This table follows toolong's `LogLines`: a `ScrollView` whose `virtual_size` is the row
 count and whose `render_line(y)` renders only the visible rows, through an LRU cache of
-rendered strips. Rows come from `KeyPages`, a cache of server pages: the server offers
+rendered strips. Rows come from `KeyRows`, caches of server pages: the server offers
 keyset cursors only (no offsets), so pages are fetched in order as the viewport moves
 down, each page remembering the cursor that fetches it again, and far pages are evicted
-so memory stays bounded however far the user scrolls. Rows not fetched yet render as
-"loading…"; the total from `include_totals` sizes the scrollbar before they arrive.
+so memory stays bounded however far the user scrolls. The bottom of the table comes
+from the same query in the opposite order, so End is one request, not a walk. Rows not
+fetched yet render as "loading…"; the total from `include_totals` sizes the scrollbar
+before they arrive.
 
 Sorting is k9s style — Shift+letter sorts by a column, the same key again flips the
 order — and a click on a header does the same; the table only announces the request
@@ -16,6 +18,7 @@ order — and a click on a header does the same; the table only announces the re
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -48,7 +51,9 @@ def compact(text: str) -> str:
     return text
 
 
-Fetch = Callable[[str | None, int], Awaitable[Page[AgentKey]]]
+# fetch(cursor, limit, reverse): one page of the query; reverse=True lists it in the
+# opposite order (the tail of the table, last row first).
+Fetch = Callable[[str | None, int, bool], Awaitable[Page[AgentKey]]]
 
 FIRST_PAGE = 100  # small first page: first rows on screen sooner
 PAGE = 200  # pages near the viewport
@@ -160,6 +165,64 @@ class KeyPages:
     @property
     def cached_rows(self) -> int:
         return sum(p.count for p in self.pages if p.items is not None)
+
+
+class KeyRows:
+    """The table's rows: pages from the top, and — once the total is known — pages from
+    the bottom, fetched in the opposite order. The server sorts by (column, id) in both
+    directions, so the reversed listing is exactly the tail: End costs one request
+    instead of a walk over every page, and rows near either end are always close."""
+
+    # Farther than this from the loaded head, a row is fetched from the tail if nearer.
+    NEAR = 2 * WALK_PAGE
+
+    def __init__(self, max_rows: int = MAX_CACHED_ROWS) -> None:
+        self.head = KeyPages(max_rows // 2)
+        self.tail = KeyPages(max_rows // 2)  # tail row j = table row total - 1 - j
+        self.total: int | None = None
+        self.max_rows = max_rows
+
+    @property
+    def empty(self) -> bool:
+        return not self.head.pages and not self.tail.pages
+
+    @property
+    def _use_tail(self) -> bool:
+        return self.total is not None and not self.head.exhausted
+
+    @property
+    def row_count(self) -> int:
+        if self.head.exhausted:
+            return self.head.loaded_end
+        if self.total is not None:
+            return max(self.total, self.head.loaded_end)
+        return self.head.loaded_end + 1
+
+    @property
+    def cached_rows(self) -> int:
+        return self.head.cached_rows + self.tail.cached_rows
+
+    def get(self, row: int) -> AgentKey | None:
+        key = self.head.get(row)
+        if key is None and self._use_tail:
+            assert self.total is not None
+            key = self.tail.get(self.total - 1 - row)
+        return key
+
+    def next_request(self, first: int, last: int) -> tuple[str, int, str | None, int] | None:
+        """(part, slot, cursor, limit) of the next fetch for rows first..last."""
+        if self._use_tail and first - self.head.loaded_end > self.NEAR:
+            assert self.total is not None
+            t_first, t_last = self.total - 1 - last, self.total - 1 - first
+            if t_first - self.tail.loaded_end <= first - self.head.loaded_end:
+                request = self.tail.next_request(max(0, t_first), max(0, t_last))
+                return None if request is None else ("tail", *request)
+        request = self.head.next_request(first, last)
+        return None if request is None else ("head", *request)
+
+    def store(self, part: str, slot: int, cursor: str | None, limit: int,
+              page: Page[AgentKey]) -> None:
+        (self.tail if part == "tail" else self.head).store(slot, cursor, limit, page)
 
 
 @dataclass(frozen=True)
@@ -276,7 +339,7 @@ class KeyTable(ScrollView, can_focus=True):
         self.order = order
         # Marks are key ids (with the name, for confirmations): they outlive any page.
         self.marks: dict[str, str] = {}
-        self.pages = KeyPages()
+        self.pages = KeyRows()
         self._fetch: Fetch | None = None
         self._generation = 0
         self._loading = False
@@ -290,7 +353,7 @@ class KeyTable(ScrollView, can_focus=True):
         """Show a new query (filters or sort changed): drop every page, cancel loads."""
         self._fetch = fetch
         self._generation += 1
-        self.pages = KeyPages()
+        self.pages = KeyRows()
         self.pages.total = total
         self._lines.clear()
         self.cursor_row = 0
@@ -357,24 +420,33 @@ class KeyTable(ScrollView, can_focus=True):
                 request = self.pages.next_request(*self._wanted)
                 if request is None:
                     return
-                slot, cursor, limit = request
-                first_page = not self.pages.pages
+                part, slot, cursor, limit = request
+                first_page = self.pages.empty
                 try:
-                    page = await self._fetch(cursor, limit)
+                    page = await self._fetch(cursor, limit, part == "tail")
                 except Exception as error:  # shown by the screen; the table stays usable
                     if generation == self._generation:
                         self.post_message(self.LoadFailed(error))
                     return
                 if generation != self._generation:
                     return
-                self.pages.store(slot, cursor, limit, page)
+                self.pages.store(part, slot, cursor, limit, page)
                 self._update_size()
                 self.refresh()
                 self._announce_highlight()
                 self.post_message(self.PageLoaded(first_page))
+                if first_page:
+                    # Paint these rows before prefetching more: parsing the next page
+                    # would otherwise delay the frame the user is waiting for.
+                    await self._next_frame()
         finally:
             if generation == self._generation:
                 self._loading = False
+
+    async def _next_frame(self) -> None:
+        painted = asyncio.Event()
+        self.call_after_refresh(painted.set)
+        await painted.wait()
 
     # -- marks -----------------------------------------------------------------
 
