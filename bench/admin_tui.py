@@ -1,4 +1,4 @@
-"""Admin screen in the TUI over 100,000 keys: open, filter/sort, paging, memory vs DataTable.
+"""Admin screen in the TUI over 100,000+ keys: open, filter/sort, paging, memory vs DataTable.
 
 What: seeds N keys (env AGENTKEYS_BENCH_KEYS, default 100,000) through `agentkeys server
 seed` (seed_bulk) into a cached SQLite file, and into PostgreSQL when reachable (the same
@@ -90,7 +90,12 @@ class _Frames:
         return (self.shown_at - started) * 1000
 
 
-async def _tui(url: str, token: str) -> dict[str, Any]:
+CHANGE_KEYS = ["N", "N", "O", "S", "C", "E", "L", "L", "p", "p", "p", "p", "p", "p",
+               "O", "C", "p", "p", "N", "C"]
+PRESET_CYCLE = ["Stale 90 d", "Never used", "Expiring 7 d", "Expired", "Revoked", "All"]
+
+
+async def _tui(url: str, token: str, open_only: bool = False) -> dict[str, Any]:
     from tui_app.ui.app import AgentKeysApp
     from tui_app.ui.screens.admin import AdminScreen
 
@@ -113,12 +118,13 @@ async def _tui(url: str, token: str) -> dict[str, Any]:
             return len(t.visible_keys()) >= want
 
         out["open_ms"] = await frames.key(app, "2", rows_shown)
+        if open_only:
+            return out
         await _until(lambda: table().pages.total is not None, timeout=120)  # let counts land
         await pilot.pause()
 
         changes: list[float] = []
-        for key in ["N", "N", "O", "S", "C", "E", "L", "L", "p", "p", "p", "p", "p", "p",
-                    "O", "C", "p", "p", "N", "C"]:
+        for key in CHANGE_KEYS:
             generation = table()._generation
             changes.append(await frames.key(
                 app, key, lambda g=generation: table()._generation != g and rows_shown()))
@@ -135,7 +141,7 @@ async def _tui(url: str, token: str) -> dict[str, Any]:
                 lambda b=before: (table().cursor_row, round(table().scroll_y)) != b
                 and rows_shown(), timeout=180))
             await pilot.pause()
-        out["paging_ms"] = paging[:-2]
+        out["paging_ms"] = paging  # End and Home included: End is one reversed request
         out["end_ms"] = paging[-2]
         out["cached_rows"] = table().pages.cached_rows
         out["row_count"] = table().row_count
@@ -232,8 +238,21 @@ def _bench_backend(label: str, database_url: str, env: dict[str, str],
         print(f"    {label}: the TUI run failed")
         return None, [f"{label}: no result"]
     changes, paging = result["changes_ms"], result["paging_ms"]
+    # Opening happens once per process: two more fresh processes give a median of three.
+    opens = [result["open_ms"]]
+    for _ in range(2):
+        process = start_process(
+            [*agentkeys_command(), "serve", "--port", str(port), "--database", database_url],
+            env=env)
+        try:
+            wait_ready(base, process, timeout=120)
+            again = _child(["--open", base], timeout=120, stdin=token + "\n")
+        finally:
+            stop_process(process)
+        if again is not None:
+            opens.append(again["open_ms"])
     rows = [
-        ("open Admin → first rows", result["open_ms"], TARGETS["open_ms"]),
+        ("open Admin → first rows", sorted(opens)[len(opens) // 2], TARGETS["open_ms"]),
         ("filter/sort change p95", _pct(changes, 0.95), TARGETS["change_p95_ms"]),
         ("paging/scrolling p95", _pct(paging, 0.95), TARGETS["paging_p95_ms"]),
         ("TUI process RSS (MB)", result["rss_mb"], TARGETS["rss_mb"]),
@@ -243,10 +262,20 @@ def _bench_backend(label: str, database_url: str, env: dict[str, str],
         print(f"      {name:<28} {value:9.1f}   {_verdict(value, target)}")
         if value > target:
             misses.append(f"{label}: {name} {value:.1f} > {target:.0f}")
-    print(f"      {'filter/sort change p50':<28} {_pct(changes, 0.5):9.1f}   "
-          f"(max {max(changes):.1f})")
-    print(f"      {'paging p50':<28} {_pct(paging, 0.5):9.1f}   (End, walking every page "
-          f"by cursor: {result['end_ms']:,.0f} ms; not in the p95)")
+    print(f"      {'open, each run':<28} {', '.join(f'{v:.0f}' for v in opens)} "
+          "(median above)")
+    labels, preset = [], 0
+    for key in CHANGE_KEYS:
+        if key == "p":
+            labels.append(f"preset {PRESET_CYCLE[preset % len(PRESET_CYCLE)]}")
+            preset += 1
+        else:
+            labels.append(f"sort {key}")
+    slowest = sorted(zip(changes, labels, strict=True), reverse=True)[:3]
+    print(f"      {'filter/sort change p50':<28} {_pct(changes, 0.5):9.1f}   slowest: "
+          + ", ".join(f"{label} {value:.0f}" for value, label in slowest))
+    print(f"      {'paging p50':<28} {_pct(paging, 0.5):9.1f}   (End: "
+          f"{result['end_ms']:,.0f} ms, one reversed request)")
     print(f"      {'peak RSS (MB)':<28} {result['peak_mb']:9.1f}   rows cached at the end: "
           f"{result['cached_rows']:,}")
     return result, misses
@@ -320,6 +349,9 @@ def _main(argv: list[str]) -> None:
     if argv[0] == "--tui":
         token = sys.stdin.readline().strip()
         print(json.dumps(asyncio.run(_tui(argv[1], token))))
+    elif argv[0] == "--open":
+        token = sys.stdin.readline().strip()
+        print(json.dumps(asyncio.run(_tui(argv[1], token, open_only=True))))
     elif argv[0] == "--baseline":
         print(json.dumps(asyncio.run(_baseline(argv[1], int(argv[2])))))
 

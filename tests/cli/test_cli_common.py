@@ -35,7 +35,15 @@ def test_expiries() -> None:
     assert (resolved.astimezone().hour, resolved.astimezone().minute) == (23, 59)
     assert parse_expiry("2027-01-31T10:00:00Z").resolve(NOW) == datetime(
         2027, 1, 31, 10, tzinfo=UTC)
-    for bad in ("tomorrow", "2027-13-01", "31/01/2027"):
+    # A time without an offset is the user's own time zone (like a date), not UTC.
+    local = parse_expiry("2027-01-31T10:00").resolve(NOW)
+    assert local is not None and local.tzinfo is not None
+    assert local == datetime(2027, 1, 31, 10).astimezone()
+    assert parse_expiry("2027-01-31T10:00:00+02:00").resolve(NOW) == datetime(
+        2027, 1, 31, 8, tzinfo=UTC)
+    # Past year 9999 in UTC (or absurdly far): a usage error, not an OverflowError later.
+    for bad in ("tomorrow", "2027-13-01", "31/01/2027", "9999-12-31T23:00:00-05:00",
+                "99999999d"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_expiry(bad)
 

@@ -265,3 +265,56 @@ def test_delete_says_when_the_key_was_used_in_the_last_day(cli, logged_in,
     assert cli("keys", "disable", created["key"]["id"], "--yes").code == 0
     deleted = cli("keys", "delete", created["key"]["id"], "--yes")
     assert deleted.code == 0 and "used in the last 24 hours" in deleted.err
+
+
+def test_a_hostile_server_cannot_reach_the_terminal(cli, monkeypatch) -> None:
+    """Ids, scopes and secrets come from the server too: escapes never reach stdout, and
+    a "secret" that is no agent key is refused, not printed."""
+    import http.server
+    import threading
+
+    from tui_app.domain.keyformat import generate
+
+    evil = "\x1b]52;c;ZXZpbA==\x07"
+    person = {"id": "usr_1", "name": "n", "email": "e@x"}
+    key = {"id": "key_" + evil, "name": "k", "description": "", "owner": person,
+           "created_by": None, "created_at": "2026-01-01T00:00:00Z", "expires_at": None,
+           "scope": "read" + evil, "allowed_tools": [], "blocked_tools": [],
+           "rate_limit_rpm": None, "hint": "ak_live_…abcd", "last_used_at": None,
+           "last_used_tool": None, "revoked_at": None, "revoked_by": None,
+           "disabled_at": None, "disabled_by": None, "status": "active",
+           "status_reason": None, "version": 1}
+
+    class Hostile(http.server.BaseHTTPRequestHandler):
+        def _send(self, status: int, body: object) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            self._send(200, key)
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self._send(201, {"key": key, "secret": "ak_live_" + evil})
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("AGENTKEYS_SERVER", f"http://127.0.0.1:{httpd.server_address[1]}")
+        monkeypatch.setenv("AGENTKEYS_TOKEN", generate(TokenKind.PERSONAL))
+        shown = cli("keys", "show", "key_x", tty=True)
+        assert shown.code == 0, shown.err
+        assert "\x1b" not in shown.out + shown.err and "ZXZpbA" in shown.out
+        for extra in ((), ("--print-secret",)):
+            created = cli("keys", "create", "x", *extra)
+            assert created.code == 1 and "not an agent key" in created.err
+            assert "\x1b" not in created.out + created.err and created.out == ""
+    finally:
+        httpd.shutdown()

@@ -240,3 +240,19 @@ async def test_a_body_that_is_not_sent_as_json_says_so(api, org) -> None:
                            headers=org.service.headers | {"Content-Type": content_type})
         assert r.status_code == 422, r.text
         assert "Content-Type: application/json" in fields(r)["body"]
+
+
+async def test_far_future_expiries_are_4xx_not_overflows(server_settings, api, org) -> None:
+    """Without a lifetime limit, year-9999 dates used to overflow (500) on create (with
+    a negative offset) and on extend; expiries are now capped at 100 years ahead."""
+    server_settings.max_lifetime_days = 0
+    h = org.owner.headers
+    for stamp in ("9999-12-31T23:59:59-05:00", "9999-12-31T23:59:59Z", "2200-01-01T00:00:00Z"):
+        r = await api.post("/v1/keys", json={"name": "far", "expires_at": stamp}, headers=h)
+        assert "expires_at" in fields(r), stamp
+    key, _ = await create_key(api, org.owner, expires_at="2100-01-01T00:00:00Z")
+    r = await api.post("/v1/admin/keys/bulk", headers=org.admin.headers,
+                       json={"action": "extend", "ids": [key["id"]], "days": 36500})
+    assert r.status_code == 200, r.text
+    result = r.json()["results"][0]
+    assert result["ok"] is False and result["code"] == "VALIDATION_FAILED"

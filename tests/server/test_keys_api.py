@@ -184,3 +184,13 @@ async def test_search_follows_renames_and_deletes(api, org) -> None:
     await api.post(f"/v1/keys/{key['id']}/revoke", headers=h)
     await api.delete(f"/v1/keys/{key['id']}", headers=h)
     assert await names("renamed") == set()
+
+
+async def test_an_odd_source_header_is_recorded_as_api_not_refused(api, org) -> None:
+    key, _ = await create_key(api, org.owner)
+    r = await api.post(f"/v1/keys/{key['id']}/revoke",
+                       headers=org.owner.headers | {"X-Agentkeys-Source": "tui-" + "x" * 100})
+    assert r.status_code == 200 and r.json()["status"] == "revoked"
+    events = (await api.get("/v1/audit", params={"key_id": key["id"]},
+                            headers=org.owner.headers)).json()["items"]
+    assert events[0]["action"] == "key.revoked" and events[0]["source"] == "api"

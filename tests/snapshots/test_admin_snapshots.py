@@ -1,5 +1,5 @@
 """Snapshots of the Admin triage screen (H4): the real backend seeded deterministically
-(`seed_bulk` with a fixed seed and `now`), a fixed clock, 80×24 and 120×32.
+(`seed_bulk` with a fixed seed and `now`), a fixed clock, 80x24 and 120x32.
 
 One class per screen state; each test's docstring says what you should see.
 """
@@ -14,10 +14,10 @@ from typing import Any
 from textual.pilot import Pilot
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "ui"))
-from test_admin_screen import settle  # noqa: E402
-from test_admin_support import AdminHost, Backend, make_backend  # noqa: E402
+from test_admin_screen import settle
+from test_admin_support import AdminHost, Backend, make_backend
 
-from tui_app.ui.screens.admin import PRESETS  # noqa: E402
+from tui_app.ui.screens.admin import PRESETS
 
 WIDE = (120, 32)
 SMALL = (80, 24)
@@ -31,7 +31,7 @@ def host(tmp_path: Path, role: str = "admin") -> tuple[AdminHost, Backend]:
             return await api.me()
 
     app = AdminHost(backend.client(role), asyncio.run(me()))
-    app.TITLE = "agentkeys"
+    app.title = "agentkeys"
     return app, backend
 
 
@@ -48,7 +48,7 @@ class TestAdminScreen:
         assert snap_compare(app, terminal_size=WIDE, run_before=loaded)
 
     def test_all_keys_80x24(self, snap_compare: Any, tmp_path: Path) -> None:
-        """The same at 80×24: narrower owner/time/scope columns ("rw"), compact times
+        """The same at 80x24: narrower owner/time/scope columns ("rw"), compact times
         ("14h ago", "in 187d"), nothing cut that matters, the footer's keys."""
         app, _ = host(tmp_path)
         assert snap_compare(app, terminal_size=SMALL, run_before=loaded)
@@ -123,7 +123,7 @@ class TestAdminResults:
     def test_partial_failure(self, snap_compare: Any, tmp_path: Path) -> None:
         """After "enable" on revoked and disabled keys: "N keys enabled, M failed.", each
         revoked key named with the server's reason and code first, then the successes."""
-        app, backend = host(tmp_path)
+        app, _ = host(tmp_path)
 
         async def run_before(pilot: Pilot[None]) -> None:
             await loaded(pilot)

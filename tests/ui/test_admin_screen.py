@@ -432,3 +432,30 @@ async def test_a_member_is_refused_politely(backend: Backend) -> None:
         await pilot.press("asterisk", "R", "x")
         await settle(pilot, app)
         assert isinstance(app.screen, AdminScreen)
+
+
+async def test_hostile_text_shows_literally(fresh_backend: Backend) -> None:
+    """Markup and escape sequences in names and descriptions show as text, do nothing."""
+    import sqlalchemy as sa
+
+    from tui_app.server import db
+
+    api = fresh_backend.client()
+    newest = (await first_page(api, 1))[0]
+    hostile = "[@click=app.quit]x[/] [/bad]"
+    with fresh_backend.app.state.engine.begin() as conn:
+        conn.execute(sa.update(db.keys).where(db.keys.c.id == newest.id).values(
+            name=hostile, description="\x1b]52;c;ZXZpbA==\x07 \u202eevil"))
+    app = await make_host(fresh_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        table = screen_of(app).table
+        assert table.highlighted is not None and table.highlighted.name == hostile
+        row = "".join(s.text for s in table.render_line(1))
+        assert hostile in row
+        details = str(screen_of(app).query_one("#admin-details").render())
+        assert "[@click=app.quit]x[/]" in details
+        assert "\x1b" not in details and "\u202e" not in details
+        await pilot.click(KeyTable, offset=(5, 1))  # clicking the name runs nothing
+        await settle(pilot, app)
+        assert app.is_running

@@ -179,6 +179,7 @@ def ask(prompt: str) -> str:
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dwy]?)\s*$", re.IGNORECASE)
 _UNIT_DAYS = {"": 1, "d": 1, "w": 7, "y": 365}
+MAX_DAYS = 36_500
 
 
 def parse_days(value: str) -> int:
@@ -189,6 +190,8 @@ def parse_days(value: str) -> int:
     days = int(match.group(1)) * _UNIT_DAYS[match.group(2).lower()]
     if days <= 0:
         raise argparse.ArgumentTypeError("the duration must be at least one day")
+    if days > MAX_DAYS:  # no expiry is that far, and dates past year 9999 do not exist
+        raise argparse.ArgumentTypeError("the duration must be at most 100 years (36500d)")
     return days
 
 
@@ -226,13 +229,14 @@ def parse_expiry(value: str) -> Expiry:
         return Expiry(text, days=parse_days(text))
     try:
         if "T" in text or "t" in text:
-            from tui_app.domain.clock import parse_rfc3339
-
-            instant = parse_rfc3339(text)
-            assert instant is not None
-            return Expiry(text, instant=instant)
-        return Expiry(text, day=date.fromisoformat(text))
-    except ValueError:
+            instant = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            if instant.tzinfo is None:  # no offset: the user's own time zone, like a date
+                instant = instant.astimezone()
+            return Expiry(text, instant=instant.astimezone(UTC))
+        expiry = Expiry(text, day=date.fromisoformat(text))
+        expiry.resolve(datetime.now(UTC)).astimezone(UTC)  # type: ignore[union-attr]
+        return expiry
+    except (ValueError, OverflowError):  # OverflowError: past year 9999 in UTC
         raise argparse.ArgumentTypeError(
             f"'{value}' is not an expiry; use 30d, 90d, 1y, YYYY-MM-DD or never"
         ) from None

@@ -127,7 +127,7 @@ async def find_key(api: ApiClient, ref: str) -> AgentKey:
     if not matches:
         raise CliError(f"You have no key named '{clean(ref)}'; see: agentkeys keys list")
     if len(matches) > 1:
-        listed = ", ".join(f"{k.id} ({k.status.value})" for k in matches[:10])
+        listed = ", ".join(f"{clean(k.id)} ({k.status.value})" for k in matches[:10])
         raise CliError(f"Several keys are named '{clean(ref)}': {listed}. Use the id.")
     return matches[0]
 
@@ -163,13 +163,13 @@ def print_details(key: AgentKey, now: Any) -> None:
 
     rows = [
         ("Name", clean(key.name)),
-        ("ID", key.id),
+        ("ID", clean(key.id)),
         ("Status", status_text(key)),
         ("Owner", who(key.owner)),
         ("Created", when(key.created_at) + (f" by {who(key.created_by)}" if key.created_by
                                             and key.created_by.id != key.owner.id else "")),
         ("Expires", when(key.expires_at)),
-        ("Scope", key.scope),
+        ("Scope", clean(key.scope)),
         ("Allowed tools", ", ".join(clean(t) for t in key.allowed_tools) or "all"),
         ("Blocked tools", ", ".join(clean(t) for t in key.blocked_tools) or "none"),
         ("Rate limit", f"{key.rate_limit_rpm} per minute" if key.rate_limit_rpm else "none"),
@@ -289,6 +289,7 @@ def run_create(args: argparse.Namespace) -> int:
         import uuid
 
         from tui_app.client.errors import ServerUnreachable
+        from tui_app.domain.keyformat import TokenKind, TokenMalformed, parse
 
         expires_at = args.expires.resolve(now_utc())
         idempotency_key = str(uuid.uuid4())
@@ -306,10 +307,15 @@ def run_create(args: argparse.Namespace) -> int:
                     raise
                 await asyncio.sleep(0.5 * (attempt + 1))
         key = created.key
+        try:  # checked offline, like a pasted token: only a real key reaches the terminal
+            parse(created.secret, TokenKind.AGENT)
+        except TokenMalformed:
+            raise CliError("The server answered with a secret that is not an agent key; "
+                           "is this an agentkeys server?") from None
         warning = ("This is the only time the secret is shown: store it now "
                    "(e.g. in your agent's secret store). It cannot be shown again.")
         if args.print_secret:
-            print(f"Created key {clean(key.name)} ({key.id}). {warning}", file=sys.stderr)
+            print(f"Created key {clean(key.name)} ({clean(key.id)}). {warning}", file=sys.stderr)
             # Only the secret on stdout; no newline when piped, so `| pbcopy` gets it exactly.
             sys.stdout.write(created.secret + ("\n" if stdout_is_tty() else ""))
             sys.stdout.flush()
@@ -318,8 +324,8 @@ def run_create(args: argparse.Namespace) -> int:
             print_json({"key": key, "secret": created.secret})
         else:
             now = now_utc()
-            print(f"Created key {clean(key.name)} ({key.id}), scope {key.scope}, expires "
-                  f"{when_text(key.expires_at, now, tty=stdout_is_tty()) or 'never'}.")
+            print(f"Created key {clean(key.name)} ({clean(key.id)}), scope {clean(key.scope)}, "
+                  f"expires {when_text(key.expires_at, now, tty=stdout_is_tty()) or 'never'}.")
             print(warning, file=sys.stderr)
             print(created.secret)
         return EXIT_OK
@@ -390,12 +396,13 @@ def run_state_change(args: argparse.Namespace) -> int:
         now = now_utc()
         if action == "delete" and key.status.value == "active":
             raise CliError(
-                f"{clean(key.name)} ({key.id}) is active; revoke or disable it before deleting it.",
+                f"{clean(key.name)} ({clean(key.id)}) is active; revoke or disable it before "
+                "deleting it.",
                 EXIT_ERROR,
             )
         if action in _QUESTIONS:
             question, what = _QUESTIONS[action]
-            question = question.format(name=f'"{clean(key.name)}"', id=key.id)
+            question = question.format(name=f'"{clean(key.name)}"', id=clean(key.id))
             if (action == "delete" and key.last_used_at is not None
                     and now - key.last_used_at < timedelta(hours=24)):
                 question += f" It was used {when_text(key.last_used_at, now, tty=True)}."
@@ -405,7 +412,7 @@ def run_state_change(args: argparse.Namespace) -> int:
             if args.json:
                 print_json(result)
             else:
-                print(f"Deleted key {clean(key.name)} ({key.id}).")
+                print(f"Deleted key {clean(key.name)} ({clean(key.id)}).")
                 if result.get("used_in_last_24h"):  # the server's word, --yes or not
                     print("Note: it was used in the last 24 hours; whatever used it will "
                           "now be refused.", file=sys.stderr)
@@ -424,4 +431,4 @@ def _report(args: argparse.Namespace, key: AgentKey, verb: str) -> None:
         return
     now = now_utc()
     expiry = when_text(key.expires_at, now, tty=stdout_is_tty()) or "never"
-    print(f"{verb} key {clean(key.name)} ({key.id}): {status_text(key)}, expires {expiry}.")
+    print(f"{verb} key {clean(key.name)} ({clean(key.id)}): {status_text(key)}, expires {expiry}.")

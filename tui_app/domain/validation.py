@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from tui_app.domain.sanitize import has_unsafe
@@ -18,6 +18,7 @@ DESCRIPTION_MAX = 1000
 TOOL_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 TOOLS_MAX = 100
 RPM_MIN, RPM_MAX = 1, 100_000
+EXPIRY_HORIZON_DAYS = 36_500  # the farthest expiry any policy allows
 
 
 class Scope(StrEnum):
@@ -137,8 +138,17 @@ def validate_expiry(
         raise FieldError(
             "expires_at", "The expiry needs a time zone, such as 2026-01-31T23:59:59Z."
         )
+    try:
+        expires_at = expires_at.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-05:00 is past year 9999 in UTC
+        expires_at = datetime.max.replace(tzinfo=UTC)
     if expires_at <= now:
         raise FieldError("expires_at", "The expiry date is in the past; pick a future date.")
+    if expires_at > now + timedelta(days=EXPIRY_HORIZON_DAYS):
+        # Even without a lifetime limit: a date this far is a typo, and "never" exists.
+        raise FieldError(
+            "expires_at", "Pick an expiry within 100 years, or no expiration if allowed."
+        )
     latest = latest_allowed_expiry(now, max_lifetime_days)
     if latest is not None and expires_at > latest:
         raise FieldError(

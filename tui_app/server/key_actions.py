@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -51,9 +51,12 @@ def apply_action(
         if row.expires_at is not None:
             start = max(row.expires_at, now)
             try:
+                try:
+                    wanted = start + timedelta(days=days)
+                except OverflowError:  # past year 9999: older data, or a huge N
+                    wanted = datetime.max.replace(tzinfo=UTC)
                 new_expiry = validate_expiry(
-                    start + timedelta(days=days), now=now,
-                    max_lifetime_days=settings.max_lifetime_days,
+                    wanted, now=now, max_lifetime_days=settings.max_lifetime_days,
                 )
             except FieldError as exc:
                 raise validation_failed(FieldError("days", exc.message)) from None

@@ -69,6 +69,9 @@ class EmbeddedChild:
 
 
 def main(argv: list[str]) -> int:
+    # Yield to the TUI on a busy machine: its first frame matters more than our start.
+    with contextlib.suppress(OSError):
+        os.nice(5)
     from tui_app.server.embedded import start_embedded
 
     home = Path(argv[0]) if argv and argv[0] else None

@@ -24,7 +24,9 @@ from tui_app.server.schemas import (
 )
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERROR_RESPONSES)
-Source = Annotated[str | None, Header(alias="X-Agentkeys-Source", max_length=32)]
+# Unknown or odd values are recorded as "api" (audit_store.clean_source), never refused:
+# a revoke must not fail over a label.
+Source = Annotated[str | None, Header(alias="X-Agentkeys-Source")]
 
 
 @router.get("/keys", response_model=KeyPage, summary="Every key you may see, filtered")

@@ -38,7 +38,9 @@ K = db.keys
 DEFAULT_EXPIRY_DAYS = 30
 IMMUTABLE_FIELDS = {"scope", "allowed_tools", "blocked_tools", "rate_limit_rpm"}
 
-Source = Annotated[str | None, Header(alias="X-Agentkeys-Source", max_length=32)]
+# Unknown or odd values are recorded as "api" (audit_store.clean_source), never refused:
+# a revoke must not fail over a label.
+Source = Annotated[str | None, Header(alias="X-Agentkeys-Source")]
 
 
 @router.get("", response_model=KeyPage, summary="List your own keys")

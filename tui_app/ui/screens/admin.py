@@ -468,7 +468,9 @@ class AdminScreen(Screen[None]):
             text.append_text(value if isinstance(value, Text) else Text(value))
             text.append(end)
 
-        status = str(key.status) + (f" ({key.status_reason})" if key.status_reason else "")
+        reason = (key.status_reason or "").replace("_", " ")
+        status = str(key.status) + (f" ({reason})" if reason and reason != str(key.status)
+                                    else "")
         field("Name", safe_text(key.name))
         field("Status", status)
         field("Id", key.id, "\n")

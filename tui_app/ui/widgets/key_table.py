@@ -55,7 +55,7 @@ def compact(text: str) -> str:
 # opposite order (the tail of the table, last row first).
 Fetch = Callable[[str | None, int, bool], Awaitable[Page[AgentKey]]]
 
-FIRST_PAGE = 100  # small first page: first rows on screen sooner
+FIRST_PAGE = 60  # a screenful (40-line terminal): first rows on screen sooner
 PAGE = 200  # pages near the viewport
 WALK_PAGE = 500  # the server's maximum, when walking far down (End, scrollbar drag)
 MAX_CACHED_ROWS = 10_000  # pages beyond this are evicted (cursor kept, rows dropped)
@@ -237,7 +237,7 @@ WIDE = (
     Column("", " ", 1),
     Column("name", "Name", 0, "N"),
     Column("owner", "Owner", 18, "O"),
-    Column("status", "Status", 8, "S"),
+    Column("status", "Status", 9, "S"),
     Column("created_at", "Created", 10, "C"),
     Column("expires_at", "Expires", 10, "E"),
     Column("", "Scope", 10),
@@ -248,7 +248,7 @@ NARROW = (
     Column("", " ", 1),
     Column("name", "Name", 0, "N"),
     Column("owner", "Owner", 11, "O"),
-    Column("status", "Status", 8, "S"),
+    Column("status", "Status", 9, "S"),
     Column("created_at", "Created", 9, "C"),
     Column("expires_at", "Expires", 9, "E"),
     Column("", "Scope", 5),
@@ -635,6 +635,8 @@ class KeyTable(ScrollView, can_focus=True):
         scope = key.scope if not narrow else ("rw" if key.scope == "read_write" else "read")
         status = str(key.status)
         status_style = None if cursor else _STATUS_STYLES.get(status)
+        if key.status_reason == "owner_deactivated":
+            status = "owner off"  # SPEC §1: a deactivated owner shows so everywhere
         # Untrusted text (names, people) goes through safe.py's cleaner; the rest is ours.
         cells: list[tuple[str, Style | None]] = [
             ("●" if marked else " ", None),
