@@ -56,7 +56,7 @@ def compact(text: str) -> str:
 Fetch = Callable[[str | None, int, bool], Awaitable[Page[AgentKey]]]
 
 FIRST_PAGE = 60  # a screenful (40-line terminal): first rows on screen sooner
-PAGE = 200  # pages near the viewport
+PAGE = 100  # pages near the viewport: small, so parsing one never stalls a frame long
 WALK_PAGE = 500  # the server's maximum, when walking far down (End, scrollbar drag)
 MAX_CACHED_ROWS = 10_000  # pages beyond this are evicted (cursor kept, rows dropped)
 
