@@ -42,14 +42,15 @@ async def settle(pilot, app: AdminHost) -> None:  # type: ignore[no-untyped-def]
     A bulk/export worker waiting on a modal never finishes by itself: once a modal is on
     top and only such workers run, the screen is settled (waiting for them would hang).
     """
-    for _ in range(500):
+    quiet = 0
+    for _ in range(1000):
         await pilot.pause(0.01)
         busy = [w for w in app.workers if not w.is_finished]
-        if not busy:
-            break
-        waiting_on_modal = not isinstance(app.screen, AdminScreen) and all(
+        waiting_on_modal = bool(busy) and not isinstance(app.screen, AdminScreen) and all(
             w.group in INTERACTIVE for w in busy)
-        if waiting_on_modal:
+        # Quiet for several turns: work started after a refresh (the counts) has begun.
+        quiet = quiet + 1 if not busy or waiting_on_modal else 0
+        if quiet >= 5:
             break
     await pilot.pause()
 

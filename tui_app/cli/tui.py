@@ -35,6 +35,9 @@ def _home() -> Path | None:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    from tui_app.ui.startup import pause_gc
+
+    pause_gc()  # until the first keys are shown: see tui_app/ui/startup.py
     from tui_app.ui.backend import Target, surely_embedded
 
     server, profile = getattr(args, "server", None), getattr(args, "profile", None)
@@ -50,9 +53,11 @@ def run_tui(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from tui_app.ui.backend import Target
     from tui_app.ui.embedded_child import spawn
+    from tui_app.ui.startup import pause_gc
 
     if args.keys < 0:
         raise SystemExit("agentkeys demo: --keys must be 0 or more")
+    pause_gc()
     child = spawn(None, demo=True, demo_keys=args.keys)
     return _run(Target(demo=True, demo_keys=args.keys, child=child))
 

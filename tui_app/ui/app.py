@@ -4,10 +4,17 @@ Screens reach the backend through `app.api` (ApiClient), the caller through `app
 time through `app.clock()`. The first frame is painted before anything heavy happens:
 the backend (embedded server, keyring, httpx) is opened in a thread worker afterwards,
 and screens load when `app.backend_ready` fires (again after every reconnection).
+
+Start-up speed (issue 3, `make bench`): My keys is the *default* screen, not a mode
+created in on_mount (Textual reparses the whole stylesheet, twice, for a new mode);
+the worker starts only after the first frame has been rendered; httpx and its TLS
+context are prepared while the embedded server starts; the first sign-in asks for the
+caller and the keys at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,11 +30,12 @@ from textual.worker import Worker, WorkerState
 
 from tui_app.client.errors import ApiError, ServerUnreachable
 from tui_app.domain.clock import Clock, system_clock
-from tui_app.domain.models import Me
+from tui_app.domain.models import AgentKey, Me
 from tui_app.ui.backend import Connection, Target
 from tui_app.ui.commands import AgentKeysCommands
 from tui_app.ui.safe import safe_message
 from tui_app.ui.screens.my_keys import MyKeysScreen
+from tui_app.ui.startup import resume_gc
 
 if TYPE_CHECKING:
     from tui_app.client.api import ApiClient
@@ -74,7 +82,11 @@ class AgentKeysApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "agentkeys"
     COMMANDS = App.COMMANDS | {AgentKeysCommands}
-    MODES = {"my-keys": MyKeysScreen, "admin": _admin_screen, "audit": _audit_screen}
+    # "my-keys" is the default mode and its screen comes from get_default_screen(); it
+    # joins the modes in on_mount (a mode known at compose time costs two full CSS
+    # reparses before the first frame).
+    DEFAULT_MODE = "my-keys"
+    MODES = {"admin": _admin_screen, "audit": _audit_screen}
     BINDINGS = [
         Binding("1", "show_my_keys", "My keys", show=False, id="screen-my-keys",
                 tooltip="Your own keys: Active and Inactive panes"),
@@ -115,43 +127,63 @@ class AgentKeysApp(App[None]):
         self.server_url = server_url or ""
         self.backend_ready: Signal[Me] = Signal(self, "backend-ready")
         self._retry_timer: Any = None
+        self._first_keys: asyncio.Task[list[AgentKey]] | None = None
 
     # -- start-up ------------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen[Any]:
+        return MyKeysScreen()
+
     def on_mount(self) -> None:
+        self.add_mode("my-keys", MyKeysScreen)  # its screen exists already (default)
         self.status = StatusInfo(url=self.server_url or self._target.label)
-        self.switch_mode("my-keys")
         if self._given is not None:
             self._use_connection(self._given)
 
     def on_ready(self) -> None:
-        """The first frame is on the terminal: now the heavy start-up may begin (its
-        imports hold the GIL, so starting earlier would delay that frame)."""
+        """Start the heavy start-up once the first frame has been rendered: its imports
+        hold the GIL, so starting earlier would delay that frame."""
         if self._given is None and self.connection is None:
-            self._open_backend()
+            self.call_after_refresh(self._open_backend)
+        # Garbage collection was paused by the command line for the start-up (fewer
+        # full scans while modules load); back on in any case after a few seconds.
+        self.set_timer(3.0, resume_gc)
 
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
     def _open_backend(self) -> None:
+        # httpx and its TLS context (certifi: ~20 ms) are prepared while the embedded
+        # server is still starting in its process, not after it answers.
+        transport = self._transport
+        if transport is None:
+            import httpx
+
+            from tui_app.client import api  # noqa: F401 - the import is the work
+
+            transport = httpx.AsyncHTTPTransport()
         connection = self._target.open()  # blocking: embedded server, keyring, config
-        from tui_app.client import api  # httpx: imported here, off the first paint
+        self.call_from_thread(self._use_connection, connection, transport)
 
-        api.ApiClient  # noqa: B018 - the import is the work
-        self.call_from_thread(self._use_connection, connection)
-
-    def _use_connection(self, connection: Connection) -> None:
+    def _use_connection(self, connection: Connection, transport: Any = None) -> None:
         from tui_app.client.api import ApiClient
 
         self.connection = connection
         self.server_url = connection.url
         self.api = ApiClient(connection.url, connection.token, source="tui",
-                             transport=self._transport)
+                             transport=transport or self._transport)
         self._set_status(url=connection.url, credential=connection.credential)
         self._load_me()
 
     @work(exclusive=True, group="me", exit_on_error=False)
     async def _load_me(self) -> None:
+        if self.me is None and self.api is not None and self._first_keys is None:
+            # The first sign-in: My keys needs the caller's keys too, so ask for both at
+            # once (one round trip before the rows show, not two). My keys takes the
+            # answer with take_first_keys().
+            self._first_keys = asyncio.create_task(self.api.list_all_keys("all"))
+            self._first_keys.add_done_callback(_retrieve)
         me = await self.call_api(lambda api: api.me(), what="Signing in")
         if me is None:
+            self._drop_first_keys()
             return
         self.me = me
         role = me.user.role.value
@@ -160,6 +192,17 @@ class AgentKeysApp(App[None]):
             detail="",
         )
         self.backend_ready.publish(me)
+        self.call_after_refresh(resume_gc)
+
+    def take_first_keys(self) -> asyncio.Task[list[AgentKey]] | None:
+        """The keys asked for with the first sign-in, once; None afterwards."""
+        task, self._first_keys = self._first_keys, None
+        return task
+
+    def _drop_first_keys(self) -> None:
+        task = self.take_first_keys()
+        if task is not None:
+            task.cancel()
 
     # -- connection state ----------------------------------------------------------------
 
@@ -324,7 +367,15 @@ class AgentKeysApp(App[None]):
     # -- shutdown ------------------------------------------------------------------------
 
     async def on_unmount(self) -> None:
+        self._drop_first_keys()
         if self.api is not None:
             await self.api.aclose()
         if self.connection is not None and self.connection.close is not None:
             self.connection.close()
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """Nobody may await the first keys (sign-in failed, screen left): no asyncio warning."""
+    if not task.cancelled():
+        task.exception()
+

@@ -19,6 +19,7 @@ from tui_app.ui.safe import safe_text
 
 
 class ConfirmModal(ModalScreen[bool]):
+    CSS_PATH = "confirm.tcss"  # loaded when first shown, not before the first frame
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="confirm-cancel",
                 tooltip="Close without doing it"),

@@ -27,6 +27,10 @@ def error_id(field: str) -> str:
 class FormModalMixin:
     """Mixed into a ModalScreen; expects `#form-error` and `#form-submit` in the screen."""
 
+    # Resolved next to the concrete modal's module (both forms live in this package);
+    # loaded when a form is first shown, not before the first frame of My keys.
+    CSS_PATH = "form.tcss"
+
     _busy: bool
 
     # -- building ----------------------------------------------------------------------

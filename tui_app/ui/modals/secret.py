@@ -39,6 +39,7 @@ SNIPPETS_LATER = (
 
 
 class SecretDialog(ModalScreen[None]):
+    CSS_PATH = "secret.tcss"  # loaded when first shown, not before the first frame
     BINDINGS = [
         Binding("c", "copy_secret", "Copy", id="secret-copy",
                 tooltip="Copy the key (desktop clipboard, or OSC 52 over SSH)"),

@@ -45,7 +45,7 @@ from tui_app.ui.modals.bulk import (
 from tui_app.ui.modals.confirm import ConfirmModal
 from tui_app.ui.safe import safe_message, safe_text
 from tui_app.ui.timefmt import absolute
-from tui_app.ui.widgets.key_table import KeyTable
+from tui_app.ui.widgets.key_table import SORT_KEYS, KeyTable
 
 T = TypeVar("T")
 
@@ -113,6 +113,21 @@ class AdminScreen(Screen[None]):
     """Triage every key you may manage."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "table('toggle_mark')", "Mark", id="admin-mark",
+                tooltip="Mark or unmark the highlighted key (marks survive filters)"),
+        Binding("u", "table('clear_marks')", "Clear marks", id="admin-clear-marks",
+                tooltip="Unmark every key"),
+        # k9s style: Shift+letter sorts by a column; the same key again flips the order.
+        *(
+            Binding(letter, f"table('sort(\"{key}\")')",
+                    "Sort" if letter == "N" else f"Sort by {key.replace('_at', '')}",
+                    show=letter == "N", key_display="⇧N/O/S/C/E/L" if letter == "N" else None,
+                    id=f"admin-sort-{key.replace('_', '-')}",
+                    tooltip=f"Sort by {key.replace('_', ' ')}; again to reverse"
+                    if letter != "N" else "Shift+N name, O owner, S status, C created, "
+                    "E expires, L last used; the same key again reverses")
+            for letter, key in SORT_KEYS.items()
+        ),
         Binding("slash", "focus_search", "Filter", key_display="/", id="admin-filter",
                 tooltip="Free-text filter on names and descriptions"),
         Binding("p", "next_preset", "Preset", id="admin-preset",
@@ -414,6 +429,11 @@ class AdminScreen(Screen[None]):
         self._cancel_debounce()
         self._apply_widget_filters()
         self.table.focus()
+
+    async def action_table(self, action: str) -> None:
+        """Run a table action from the screen's keys (marks, sorting)."""
+        if self._ready and not self._refused:
+            await self.table.run_action(action)
 
     def action_focus_search(self) -> None:
         self.query_one("#admin-search", Input).focus()

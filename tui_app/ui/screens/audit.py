@@ -40,6 +40,7 @@ def _action_label(action: str) -> Text:
 class AuditScreen(Screen[None]):
     """Events of the keys you may see; filter by key and by action."""
 
+    CSS_PATH = "audit.tcss"  # loaded when first shown, not before the first frame
     TITLE = "Audit log"
     BINDINGS = [
         Binding("r", "refresh_events", "Refresh", id="refresh-audit",

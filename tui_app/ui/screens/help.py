@@ -74,6 +74,7 @@ def help_rows(key_display: Any) -> list[tuple[str, str, str]]:
 class HelpScreen(Screen[None]):
     """Every key, grouped; type to search."""
 
+    CSS_PATH = "help.tcss"  # loaded when first shown, not before the first frame
     TITLE = "Help"
     BINDINGS = [
         Binding("escape", "close", "Close", id="help-close", tooltip="Back to where you were"),

@@ -116,8 +116,16 @@ class MyKeysScreen(Screen[None]):
 
     @work(exclusive=True, group="keys-load", exit_on_error=False)
     async def load_keys(self, keep_id: str | None = None) -> None:
-        keys = await self.app.call_api(lambda api: api.list_all_keys("all"),
-                                       what="Loading your keys")
+        keys: list[AgentKey] | None = None
+        first = self.app.take_first_keys()  # asked for with the first sign-in
+        if first is not None:
+            try:
+                keys = await first
+            except Exception:  # asked again below, which reports the failure
+                keys = None
+        if keys is None:
+            keys = await self.app.call_api(lambda api: api.list_all_keys("all"),
+                                           what="Loading your keys")
         if keys is None:
             return
         self.all_keys = list(keys)

@@ -269,13 +269,8 @@ class KeyTable(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home", "cursor_home", "First", show=False),
         Binding("end", "cursor_end", "Last", show=False),
-        Binding("space", "toggle_mark", "Mark", id="admin-mark"),
-        Binding("u", "clear_marks", "Clear marks", id="admin-clear-marks"),
-        *(
-            Binding(letter, f"sort('{key}')", f"Sort {key.replace('_at', '')}",
-                    show=False, id=f"admin-sort-{key.replace('_', '-')}")
-            for letter, key in SORT_KEYS.items()
-        ),
+        # Marks and sorting are bound by the screen that holds the table (so they show in
+        # its footer and help); the actions are here: toggle_mark, clear_marks, sort.
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
