@@ -159,3 +159,30 @@ async def test_manager_may_edit_and_delete_team_keys_as_the_endpoint_table_says(
     assert [(e["action"], e["actor"]["email"]) for e in events[:3]] == [
         ("key.deleted", "manager@example.com"), ("key.disabled", "manager@example.com"),
         ("key.updated", "manager@example.com")]
+
+
+async def test_manager_cannot_act_on_admins_or_co_managers_in_the_same_team(
+    api, org, server_app
+) -> None:
+    """A manager's reach is the *members* of their teams: an admin or another manager
+    who sits in the same team keeps their keys out of the manager's hands (404)."""
+    colleague_key, _ = await create_key(api, org.manager, name="manager's own key")
+    url = f"/v1/keys/{colleague_key['id']}"
+    # manager2 joins team red: still may not see the red manager's key.
+    with server_app.state.engine.begin() as conn:
+        from tui_app.server import db
+
+        red = conn.execute(db.teams.select().where(db.teams.c.name == "red")).first()
+        conn.execute(db.team_members.insert().values(team_id=red.id, user_id=org.manager2.id))
+        conn.execute(db.team_members.insert().values(team_id=red.id, user_id=org.admin.id))
+    assert (await api.get(url, headers=org.manager2.headers)).status_code == 404
+    assert (await api.post(f"{url}/revoke", headers=org.manager2.headers)).status_code == 404
+    admin_key, _ = await create_key(api, org.admin, name="admin's key")
+    assert (await api.get(f"/v1/keys/{admin_key['id']}",
+                          headers=org.manager.headers)).status_code == 404
+    listed = (await api.get("/v1/admin/keys", headers=org.manager.headers)).json()["items"]
+    assert "admin's key" not in {k["name"] for k in listed}
+    # …while a plain member of the team stays in reach.
+    member_key, _ = await create_key(api, org.member, name="member key")
+    assert (await api.get(f"/v1/keys/{member_key['id']}",
+                          headers=org.manager.headers)).status_code == 200

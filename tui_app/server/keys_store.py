@@ -109,9 +109,8 @@ def may_see(conn: Connection, caller: Caller, owner_id: str) -> bool:
         return True
     if caller.role is Role.MANAGER and caller.team_ids:
         found = conn.execute(
-            sa.select(db.team_members.c.user_id)
+            users_store.team_member_ids(caller.team_ids)
             .where(db.team_members.c.user_id == owner_id)
-            .where(db.team_members.c.team_id.in_(caller.team_ids))
             .limit(1)
         ).first()
         return found is not None

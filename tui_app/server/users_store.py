@@ -166,5 +166,15 @@ def deactivate_user(conn: Connection, user_id: str, now: datetime) -> None:
 
 
 def team_member_ids(team_ids: tuple[str, ...]) -> sa.Select[Any]:
-    """A subquery: ids of every member of the given teams."""
-    return sa.select(db.team_members.c.user_id).where(db.team_members.c.team_id.in_(team_ids))
+    """A subquery: the people of the given teams whose keys their manager may act on.
+
+    Only users with role `member`: a manager must not be able to revoke or read the keys
+    of an admin or a co-manager who happens to sit in the same team (SPEC §1: "keys of
+    members of their team(s)").
+    """
+    return (
+        sa.select(db.team_members.c.user_id)
+        .join(db.users, db.users.c.id == db.team_members.c.user_id)
+        .where(db.team_members.c.team_id.in_(team_ids))
+        .where(db.users.c.role == "member")
+    )
