@@ -114,6 +114,7 @@ def _time_to_markers(cmd: list[str], env: dict[str, str], markers: list[bytes]) 
 
 def run() -> None:
     home = Path(tempfile.mkdtemp(prefix="agentkeys-bench-startup-"))
+    load_before = os.getloadavg()
     try:
         _seed(home)
         env = {**os.environ, "AGENTKEYS_HOME": str(home), "TERM": "xterm-256color",
@@ -132,6 +133,7 @@ def run() -> None:
             rows.append(shown)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+    load_after = os.getloadavg()
     base = statistics.median(bare)
     a, b = statistics.median(paint), statistics.median(rows)
     print(f"    bare Textual app, one label:       median {base * 1000:7.0f} ms  "
@@ -140,7 +142,11 @@ def run() -> None:
           f"= {a / base:.2f}x bare  (target ≤ 1.2x) {'OK' if a / base <= 1.2 else 'MISSED'}")
     print(f"    (b) agentkeys rows shown ({KEYS} keys): median {b * 1000:7.0f} ms  "
           f"= {b / base:.2f}x bare  (target ≤ 2x)   {'OK' if b / base <= 2 else 'MISSED'}")
-    print(f"    {ROUNDS} rounds, interleaved; pty {COLUMNS}x{ROWS}; embedded server on SQLite")
+    print(f"    (a)/(b) runs: {', '.join(f'{x * 1000:.0f}' for x in paint)} / "
+          f"{', '.join(f'{x * 1000:.0f}' for x in rows)}")
+    print(f"    {ROUNDS} rounds, interleaved; pty {COLUMNS}x{ROWS}; embedded server on SQLite; "
+          f"{os.cpu_count()} CPUs; load average (1 min) {load_before[0]:.2f} before, "
+          f"{load_after[0]:.2f} after: ratios are only comparable on an idle machine")
 
 
 if __name__ == "__main__":

@@ -37,8 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    if not (sys.argv[1:] if argv is None else argv):
+        # `agentkeys` alone opens the TUI, whose start-up is timed (issue 3): skip
+        # importing every command's module just to parse nothing.
+        from tui_app.cli import tui
+
+        args = argparse.Namespace(command=None, server=None, profile=None,
+                                  handler=tui.run_tui)
+    else:
+        args = build_parser().parse_args(argv)
     try:
         code = args.handler(args)
     except KeyboardInterrupt:

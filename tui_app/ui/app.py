@@ -30,7 +30,6 @@ from textual.worker import Worker, WorkerState
 
 from tui_app.client.errors import ApiError, ServerUnreachable
 from tui_app.domain.clock import Clock, system_clock
-from tui_app.domain.models import AgentKey, Me
 from tui_app.ui.backend import Connection, Target
 from tui_app.ui.commands import AgentKeysCommands
 from tui_app.ui.safe import safe_message
@@ -38,7 +37,9 @@ from tui_app.ui.screens.my_keys import MyKeysScreen
 from tui_app.ui.startup import resume_gc
 
 if TYPE_CHECKING:
+    # Annotations only: the client (httpx) and the models load after the first frame.
     from tui_app.client.api import ApiClient
+    from tui_app.domain.models import AgentKey, Me
 
 T = TypeVar("T")
 
@@ -146,7 +147,8 @@ class AgentKeysApp(App[None]):
         if self._given is None and self.connection is None:
             self.call_after_refresh(self._open_backend)
         # Garbage collection was paused by the command line for the start-up (fewer
-        # full scans while modules load); back on in any case after a few seconds.
+        # full scans while modules load); My keys resumes it once its first rows are on
+        # screen, this in any case after a few seconds.
         self.set_timer(3.0, resume_gc)
 
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
@@ -160,6 +162,7 @@ class AgentKeysApp(App[None]):
             from tui_app.client import api  # noqa: F401 - the import is the work
 
             transport = httpx.AsyncHTTPTransport()
+            _warm_http_client()
         connection = self._target.open()  # blocking: embedded server, keyring, config
         self.call_from_thread(self._use_connection, connection, transport)
 
@@ -192,7 +195,6 @@ class AgentKeysApp(App[None]):
             detail="",
         )
         self.backend_ready.publish(me)
-        self.call_after_refresh(resume_gc)
 
     def take_first_keys(self) -> asyncio.Task[list[AgentKey]] | None:
         """The keys asked for with the first sign-in, once; None afterwards."""
@@ -236,8 +238,11 @@ class AgentKeysApp(App[None]):
             return
         was_unreachable = self.status.state is ConnectionState.UNREACHABLE
         if self.me is None:
-            self._set_status(state=ConnectionState.CONNECTING, detail="")
-            self._load_me()
+            # Not from inside _load_me itself (its own call_api lands here): that would
+            # ask for the caller twice.
+            if not any(w.group == "me" and w.is_running for w in self.workers):
+                self._set_status(state=ConnectionState.CONNECTING, detail="")
+                self._load_me()
             return
         self._set_status(state=ConnectionState.CONNECTED, detail="")
         if was_unreachable:
@@ -372,6 +377,19 @@ class AgentKeysApp(App[None]):
             await self.api.aclose()
         if self.connection is not None and self.connection.close is not None:
             self.connection.close()
+
+
+def _warm_http_client() -> None:
+    """Import what httpx imports on its first request (anyio's asyncio backend, h11),
+    while the embedded server is still starting rather than after it answers. Only a
+    head start: if these internals move in a new version, the request imports them."""
+    import contextlib
+    import importlib
+
+    for name in ("anyio._backends._asyncio", "anyio.streams.tls", "httpcore._async.http11",
+                 "h11"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:

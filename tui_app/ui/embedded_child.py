@@ -86,6 +86,9 @@ def main(argv: list[str]) -> int:
     try:
         sys.stdout.write(json.dumps({"url": server.url, "token": server.token}) + "\n")
         sys.stdout.flush()
+        # Everything so far lives as long as the process: frozen, so that the first
+        # collections (while the TUI's first requests arrive) do not scan it all.
+        gc.freeze()
         gc.enable()
         sys.stdin.read()  # until the TUI closes the pipe (or dies)
     finally:

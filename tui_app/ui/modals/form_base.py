@@ -8,6 +8,7 @@ form's own message for that field, and anything else goes to the general error l
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.containers import Horizontal
@@ -17,6 +18,9 @@ from textual.widgets import Button, Input, Label, Static
 
 from tui_app.client.errors import ApiError
 from tui_app.ui.safe import safe_text
+
+if TYPE_CHECKING:
+    from textual._path import CSSPathType
 
 
 def error_id(field: str) -> str:
@@ -29,7 +33,7 @@ class FormModalMixin:
 
     # Resolved next to the concrete modal's module (both forms live in this package);
     # loaded when a form is first shown, not before the first frame of My keys.
-    CSS_PATH = "form.tcss"
+    CSS_PATH: ClassVar[CSSPathType | None] = "form.tcss"
 
     _busy: bool
 

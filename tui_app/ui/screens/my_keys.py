@@ -16,20 +16,24 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
 from textual.worker import Worker
 
 from tui_app.client.errors import ServerUnreachable
-from tui_app.domain.models import AgentKey, AuditEvent, Me
 from tui_app.domain.status import KeyStatus
 from tui_app.ui.safe import safe_message, safe_text
+from tui_app.ui.startup import resume_gc
 from tui_app.ui.timefmt import relative
 from tui_app.ui.widgets.key_details import KeyDetails
 from tui_app.ui.widgets.key_list import KeyList, is_expiring_soon
 from tui_app.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    # Annotations only: the models (and their parsing) load with the client, after
+    # the first frame.
+    from tui_app.domain.models import AgentKey, AuditEvent, Me
     from tui_app.ui.app import AgentKeysApp
 
 RECENT_EVENTS = 5
@@ -84,8 +88,10 @@ class MyKeysScreen(Screen[None]):
         yield Header(icon="")
         with Horizontal(id="my-keys-body"):
             with Vertical(id="key-lists"):
-                yield Input(placeholder="filter: name, description, id or tool — esc clears",
-                            id="key-filter", classes="-hidden")
+                # Hidden until `/`: mounted just after the first frame (Lazy), which
+                # does not need it (issue 3, Speed).
+                yield Lazy(Input(placeholder="filter: name, description, id or tool — esc clears",
+                                 id="key-filter", classes="-hidden"))
                 yield KeyList("active", id="active-keys")
                 yield KeyList("inactive", id="inactive-keys")
             yield KeyDetails(id="key-details")
@@ -117,10 +123,10 @@ class MyKeysScreen(Screen[None]):
     @work(exclusive=True, group="keys-load", exit_on_error=False)
     async def load_keys(self, keep_id: str | None = None) -> None:
         keys: list[AgentKey] | None = None
-        first = self.app.take_first_keys()  # asked for with the first sign-in
-        if first is not None:
+        prefetched = self.app.take_first_keys()  # asked for with the first sign-in
+        if prefetched is not None:
             try:
-                keys = await first
+                keys = await prefetched
             except Exception:  # asked again below, which reports the failure
                 keys = None
         if keys is None:
@@ -128,12 +134,18 @@ class MyKeysScreen(Screen[None]):
                                            what="Loading your keys")
         if keys is None:
             return
+        first = not self.loaded
         self.all_keys = list(keys)
         self._events.clear()
         self.loaded = True
-        self._render_lists(keep_id)
+        self._render_lists(keep_id, details=not first)
+        if first:
+            # The rows first, then the details pane and its events (issue 3: the rows
+            # are what the start-up waits for), then the start-up is over.
+            self.call_after_refresh(self._show_details)
+            self.call_after_refresh(resume_gc)
 
-    def _render_lists(self, keep_id: str | None = None) -> None:
+    def _render_lists(self, keep_id: str | None = None, *, details: bool = True) -> None:
         if not self.loaded:
             return
         now = self.app.clock()
@@ -174,7 +186,8 @@ class MyKeysScreen(Screen[None]):
             target = "inactive-keys" if keep_id in {k.id for k in inactive} else "active-keys"
             if self._pane != target:
                 self.query_one(f"#{target}", KeyList).focus()
-        self._show_details()
+        if details:
+            self._show_details()
 
     @property
     def current_list(self) -> KeyList:

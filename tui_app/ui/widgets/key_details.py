@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.table import Table
@@ -14,11 +15,15 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui_app.domain.models import AgentKey, AuditEvent, UserRef
 from tui_app.domain.status import KeyStatus
 from tui_app.ui.safe import safe_text
 from tui_app.ui.timefmt import absolute, relative
 from tui_app.ui.widgets.key_list import is_expiring_soon
+
+if TYPE_CHECKING:
+    # Annotations only: the models (and their parsing) load with the client, after
+    # the first frame.
+    from tui_app.domain.models import AgentKey, AuditEvent, UserRef
 
 _REASON_TEXT = {
     "disabled": "disabled by a person or a program",

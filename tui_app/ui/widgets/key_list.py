@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import DataTable
 
-from tui_app.domain.models import AgentKey
 from tui_app.domain.status import KeyStatus
 from tui_app.ui.safe import safe_text
 from tui_app.ui.timefmt import expires_within, relative
+
+if TYPE_CHECKING:
+    # Annotations only: the models (and their parsing) load with the client, after
+    # the first frame.
+    from tui_app.domain.models import AgentKey
 
 EXPIRING_SOON_DAYS = 7
 EXPIRING_FLAG = "!"  # a character, not only a colour: it must read the same with NO_COLOR
