@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Start the TUI as the admin of a throw-away embedded server seeded with "
         "a demo organisation (teams, users of every role, keys in every state).",
     )
-    demo.add_argument("--keys", type=int, default=300, metavar="N",
+    demo.add_argument("--keys", type=_key_count, default=300, metavar="N",
                       help="how many keys to seed (default: 300)")
     demo.set_defaults(handler=run_demo)
 
@@ -55,8 +55,6 @@ def run_demo(args: argparse.Namespace) -> int:
     from tui_app.ui.embedded_child import spawn
     from tui_app.ui.startup import pause_gc
 
-    if args.keys < 0:
-        raise SystemExit("agentkeys demo: --keys must be 0 or more")
     pause_gc()
     child = spawn(None, demo=True, demo_keys=args.keys)
     return _run(Target(demo=True, demo_keys=args.keys, child=child))
@@ -73,3 +71,14 @@ def _run(target: object) -> int:
         if child is not None and app.connection is None:
             child.close()  # the app never took it over (failed early)
     return app.return_code or 0
+
+
+def _key_count(value: str) -> int:
+    """argparse type: a usage error (exit 2), not a crash, for a bad --keys."""
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 0 <= count <= 1_000_000:
+        raise argparse.ArgumentTypeError("must be between 0 and 1,000,000")
+    return count
