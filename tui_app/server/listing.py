@@ -243,7 +243,7 @@ def list_keys(
     if few_owners:
         expr = _beside_index(expr)
     where = [scope, *filter_clauses(filters, now, sort, sqlite_fts=_fts_pays(conn, filters)),
-             *status_filter(filters.statuses, now)]
+             *status_filter(filters.statuses, now), *_expiry_range(filters.statuses, sort, now)]
     if cursor:
         value, last_id = decode_cursor(cursor, sort, order)
         row_key = sa.tuple_(expr, K.c.id)
@@ -260,6 +260,24 @@ def list_keys(
         last = rows[-1]
         next_cursor = _encode_cursor(sort, order, last._sort, last.id)
     return rows, next_cursor
+
+
+def _expiry_range(
+    statuses: tuple[KeyStatus, ...], sort: str, now: datetime
+) -> list[sa.ColumnElement[bool]]:
+    """Sorted by expiry under a status filter that implies which side of `now` the expiry
+    lies (active and inactive keys have not expired; expired keys have): say so on the
+    sort's own expression, so the index scan starts at `now` instead of walking past every
+    key on the other side (180,000 expired keys in a million)."""
+    if sort != "expires_at" or not statuses or KeyStatus.REVOKED in statuses:
+        return []
+    expires = sa.type_coerce(db.EXPIRES_SORT, sa.BigInteger)
+    now_ms = db.to_millis(now)
+    if KeyStatus.EXPIRED not in statuses:
+        return [expires > now_ms]
+    if set(statuses) == {KeyStatus.EXPIRED}:
+        return [expires <= now_ms]
+    return []
 
 
 _BY_RANK = {rank: status for status, rank in keys_store.STATUS_RANK.items()}
