@@ -304,3 +304,24 @@ def autocommit_read(engine: Engine) -> Iterator[sa.Connection]:
 def write_tx(engine: Engine) -> Any:
     """A transaction that writes (on SQLite: BEGIN IMMEDIATE). Same as engine.begin()."""
     return engine.begin()
+
+
+@contextmanager
+def raw_autocommit_cursor(engine: Engine) -> Iterator[Any]:
+    """A DBAPI cursor on a pooled connection, each statement its own transaction (no
+    BEGIN/COMMIT round trips), for fixed SQL on the hottest read paths (verify)."""
+    fairy = engine.raw_connection()
+    try:
+        driver = fairy.driver_connection
+        pg = engine.dialect.name == "postgresql"
+        if pg:  # a local flag in psycopg (no round trip); restored before the pool gets it
+            driver.autocommit = True  # type: ignore[union-attr]
+        cursor = fairy.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+            if pg:
+                driver.autocommit = False  # type: ignore[union-attr]
+    finally:
+        fairy.close()

@@ -210,7 +210,14 @@ def status_filter(statuses: tuple[KeyStatus, ...], now: datetime) -> list[sa.Col
     return [sa.or_(*(keys_store.status_clause(s, now) for s in statuses))]
 
 
-FEW_OWNERS = 200
+# Up to this many owners, reading their keys through the owner index and sorting them
+# beats walking the sort index. Measured at 1M keys (a 404-member team): PostgreSQL
+# 16–25 ms per page by owners vs 43–79 ms walking; SQLite's walk is cheaper (5–21 ms).
+FEW_OWNERS = {"postgresql": 2000, "sqlite": 200}
+
+
+def few_owners(dialect: str, owners: int) -> bool:
+    return owners <= FEW_OWNERS.get(dialect, 200)
 
 
 def _beside_index(expr: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:

@@ -273,11 +273,11 @@ def _audit_rows(
     k = dict(zip(KEY_COLUMNS, key, strict=True))
     sources = ("tui", "cli", "api")
     source = sources[int(k["created_at"]) % 3]
-    yield (k["created_at"], owner.id, owner.name, owner.email, "key.create", k["id"],
+    yield (k["created_at"], owner.id, owner.name, owner.email, "key.created", k["id"],
            k["name"], owner.id, source,
            json.dumps({"scope": k["scope"], "expires_at": _rfc3339(k["expires_at"])}))
-    for action, at, by in (("key.revoke", k["revoked_at"], k["revoked_by_id"]),
-                           ("key.disable", k["disabled_at"], k["disabled_by_id"])):
+    for action, at, by in (("key.revoked", k["revoked_at"], k["revoked_by_id"]),
+                           ("key.disabled", k["disabled_at"], k["disabled_by_id"])):
         if at is not None:
             actor = users_by_id.get(by, owner)
             yield (at, actor.id, actor.name, actor.email, action, k["id"], k["name"],

@@ -9,6 +9,9 @@ per `last_used_resolution_s` per key, so a busy key costs no write per call.
 
 from __future__ import annotations
 
+import json
+from collections import namedtuple
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +28,7 @@ from tui_app.domain.roles import Role
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.validation import TOOL_PATTERN
 from tui_app.server import db, keys_store, security
-from tui_app.server.schemas import AgentKeyOut, RateLimitOut
+from tui_app.server.schemas import AgentKeyOut, RateLimitOut, UserRefOut
 from tui_app.server.settings import Settings
 
 K, U, R = db.keys, db.users, db.rate_limit
@@ -170,3 +173,168 @@ def record_use(engine: Engine, settings: Settings, row: Any, now: datetime,
         # Conditional, so concurrent callers (other processes too) write once per window.
         conn.execute(_RECORD_USE, {"key_id": row.id, "now": now, "cutoff": now - resolution,
                                    "tool": tool[:64] if tool else None})
+
+
+# --- The /v1/verify hot path ------------------------------------------------------------
+# Same rules as check_key, but the reads go through one pooled DBAPI connection with
+# fixed SQL strings: per call, SQLAlchemy's statement execution (cache key, compile
+# lookup, result processing) cost more than the indexed lookup itself. One statement
+# per verify reads the key, its owner's role and the people it refers to; when the
+# caller's sign-in is not in the 1-second cache, the same statement reads it too, so a
+# verify is one round trip to the database. Nothing about agent keys is cached.
+
+_KEY_FIELDS = (
+    "id", "name", "description", "owner_id", "owner_active", "owner_email", "owner_name",
+    "created_by_id", "created_at", "expires_at", "scope", "allowed_tools", "blocked_tools",
+    "rate_limit_rpm", "hint", "last_used_at", "last_used_tool", "revoked_at",
+    "revoked_by_id", "disabled_at", "disabled_by_id", "version",
+)
+_REF_ALIASES = (("created_by_id", "c"), ("revoked_by_id", "r"), ("disabled_by_id", "d"))
+KeyRow = namedtuple(  # type: ignore[misc]  # attribute access like a Row, built cheaply
+    "KeyRow", (*_KEY_FIELDS, "owner_role", "c_name", "c_email", "r_name", "r_email",
+               "d_name", "d_email"),
+)
+_KEY_TIMES = tuple(KeyRow._fields.index(f) for f in
+                   ("created_at", "expires_at", "last_used_at", "revoked_at", "disabled_at"))
+_KEY_JSON = tuple(KeyRow._fields.index(f) for f in ("allowed_tools", "blocked_tools"))
+_KEY_ACTIVE = KeyRow._fields.index("owner_active")
+_CALLER_FIELDS = ("expires_at", "revoked_at", "id", "email", "name", "role", "active",
+                  "created_at")
+
+_KEY_SELECT = (
+    ", ".join(f"k.{f}" for f in _KEY_FIELDS)
+    + ", ku.role, c.name, c.email, r.name, r.email, d.name, d.email"
+)
+_KEY_FROM = (
+    "keys k JOIN users ku ON ku.id = k.owner_id"
+    + "".join(f" LEFT JOIN users {a} ON {a}.id = k.{f}" for f, a in _REF_ALIASES)
+    + " WHERE k.digest = {p}"
+)
+_CALLER_SELECT = "t.expires_at, t.revoked_at, u.id, u.email, u.name, u.role, u.active, u.created_at"
+_CALLER_FROM = "login_tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = {p}"
+
+
+def _hot_sql(p: str) -> dict[str, str]:
+    key_from, caller_from = _KEY_FROM.format(p=p), _CALLER_FROM.format(p=p)
+    return {
+        "key": f"SELECT {_KEY_SELECT} FROM {key_from}",
+        "caller": f"SELECT {_CALLER_SELECT} FROM {caller_from}",
+        # Both in one round trip: each side is a unique-index lookup (0 or 1 row); the
+        # one-row anchor keeps the other side when one of them is missing.
+        "both": (
+            f"SELECT a.*, b.* FROM (SELECT 1 AS one) o"
+            f" LEFT JOIN (SELECT {_CALLER_SELECT} FROM {caller_from}) a ON 1 = 1"
+            f" LEFT JOIN (SELECT {_KEY_SELECT} FROM {key_from}) b ON 1 = 1"
+        ),
+    }
+
+
+_HOT_SQL = {"sqlite": _hot_sql("?"), "postgresql": _hot_sql("%s")}
+
+
+@dataclass
+class CallerRow:
+    """The verifying caller's token and account, as read by the hot path."""
+
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    id: str
+    email: str
+    name: str
+    role: str
+    active: bool
+    created_at: datetime | None
+
+
+def _caller_row(values: Sequence[Any]) -> CallerRow | None:
+    if values[2] is None:  # no such token (the LEFT JOIN side is empty)
+        return None
+    exp, rev, uid, email, name, role, active, created = values
+    return CallerRow(
+        expires_at=db.from_millis(exp) if exp is not None else None,
+        revoked_at=db.from_millis(rev) if rev is not None else None,
+        id=uid, email=email, name=name, role=role, active=bool(active),
+        created_at=db.from_millis(created) if created is not None else None,
+    )
+
+
+def _key_row(values: Sequence[Any]) -> KeyRow | None:
+    if values[0] is None:
+        return None
+    fields = list(values)
+    for i in _KEY_TIMES:
+        if fields[i] is not None:
+            fields[i] = db.from_millis(int(fields[i]))
+    for i in _KEY_JSON:  # JSON arrives as text on SQLite, parsed on PostgreSQL
+        if isinstance(fields[i], str):
+            fields[i] = json.loads(fields[i])
+    fields[_KEY_ACTIVE] = bool(fields[_KEY_ACTIVE])
+    return KeyRow._make(fields)
+
+
+def hot_lookup(engine: Engine, caller_digest: str | None, key_digest: str | None
+               ) -> tuple[CallerRow | None, KeyRow | None]:
+    """Read the caller's token (when given) and the key (when given) in one statement."""
+    sql = _HOT_SQL[engine.dialect.name]
+    with db.raw_autocommit_cursor(engine) as cursor:
+        if caller_digest is not None and key_digest is not None:
+            cursor.execute(sql["both"], (caller_digest, key_digest))
+            values = cursor.fetchone()
+            split = len(_CALLER_FIELDS)
+            return _caller_row(values[:split]), _key_row(values[split:])
+        if caller_digest is not None:
+            cursor.execute(sql["caller"], (caller_digest,))
+            values = cursor.fetchone()
+            return (_caller_row(values) if values else None), None
+        if key_digest is not None:
+            cursor.execute(sql["key"], (key_digest,))
+            values = cursor.fetchone()
+            return None, (_key_row(values) if values else None)
+    return None, None
+
+
+def key_out(row: KeyRow, now: datetime) -> AgentKeyOut:
+    refs = {row.owner_id: UserRefOut(id=row.owner_id, name=row.owner_name,
+                                     email=row.owner_email)}
+    for field, alias in _REF_ALIASES:
+        ref_id = getattr(row, field)
+        name = getattr(row, f"{alias}_name")
+        if ref_id and ref_id not in refs and name is not None:
+            refs[ref_id] = UserRefOut(id=ref_id, name=name, email=getattr(row, f"{alias}_email"))
+    return keys_store.to_out(row, now, refs)
+
+
+def judge_key(engine: Engine, settings: Settings, row: KeyRow | None, now: datetime, *,
+              tool: str | None, access: str | None) -> Outcome:
+    """check_key's rules and writes, for a key already read by hot_lookup."""
+    if row is None:
+        return Outcome("TOKEN_INVALID", MESSAGES["TOKEN_INVALID"])
+    outcome = Outcome("VALID", row=row, key=key_out(row, now))
+    status, _ = keys_store.status_of(row, now)
+    code = _status_code(status)
+    if code is None and tool is not None and not tool_allowed(
+        tool, list(row.allowed_tools or []), list(row.blocked_tools or [])
+    ):
+        code = "TOOL_FORBIDDEN"
+    writes = (access or "read") == "write"
+    if code is None and writes and (
+        row.scope != "read_write" or not Role(row.owner_role).may_write
+    ):
+        code = "SCOPE_FORBIDDEN"
+    if code is not None:
+        outcome.code, outcome.message = code, MESSAGES[code]
+        return outcome
+    if row.rate_limit_rpm:
+        with engine.begin() as conn:
+            count, window_start = hit(conn, row.id, now)
+        reset = db.from_millis((window_start + 60) * 1000)
+        outcome.ratelimit = RateLimitOut(
+            limit=row.rate_limit_rpm, remaining=max(0, row.rate_limit_rpm - count),
+            reset_at=to_rfc3339(reset) or "",
+        )
+        if count > row.rate_limit_rpm:
+            outcome.code, outcome.message = "RATE_LIMITED", MESSAGES["RATE_LIMITED"]
+            outcome.retry_after = max(1, int((reset - now).total_seconds() + 0.999))
+            return outcome
+    record_use(engine, settings, row, now, tool)
+    return outcome

@@ -78,7 +78,8 @@ def admin_list_keys(
         rows, next_cursor = listing.list_keys(
             conn, scope=scope, filters=filters, now=now, sort=sort, order=order,
             limit=limit, cursor=cursor,
-            few_owners=owners is not None and len(owners) <= listing.FEW_OWNERS,
+            few_owners=owners is not None
+            and listing.few_owners(conn.dialect.name, len(owners)),
         )
         items = keys_store.many_out(conn, rows, now)
         totals = (Totals(**listing.totals(conn, scope=scope, filters=filters, now=now))
