@@ -212,7 +212,7 @@ def status_filter(statuses: tuple[KeyStatus, ...], now: datetime) -> list[sa.Col
 
 # Up to this many owners, reading their keys through the owner index and sorting them
 # beats walking the sort index. Measured at 1M keys (a 404-member team): PostgreSQL
-# 16–25 ms per page by owners vs 43–79 ms walking; SQLite's walk is cheaper (5–21 ms).
+# 16-25 ms per page by owners vs 43-79 ms walking; SQLite's walk is cheaper (5-21 ms).
 FEW_OWNERS = {"postgresql": 2000, "sqlite": 200}
 
 

@@ -14,7 +14,8 @@ from tui_app.domain.sanitize import clean
 
 
 def safe_text(value: object, style: str = "", *, keep_newlines: bool = False) -> Text:
-    return Text(clean("" if value is None else str(value), keep_newlines=keep_newlines), style=style)
+    text = clean("" if value is None else str(value), keep_newlines=keep_newlines)
+    return Text(text, style=style)
 
 
 def safe_message(value: object) -> str:
