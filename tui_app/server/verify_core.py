@@ -9,7 +9,10 @@ per `last_used_resolution_s` per key, so a busy key costs no write per call.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
+import weakref
 from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -176,8 +179,9 @@ def record_use(engine: Engine, settings: Settings, row: Any, now: datetime,
 
 
 # --- The /v1/verify hot path ------------------------------------------------------------
-# Same rules as check_key, but the reads go through one pooled DBAPI connection with
-# fixed SQL strings: per call, SQLAlchemy's statement execution (cache key, compile
+# Same rules as check_key, but the reads go straight to the driver with fixed SQL
+# strings (SQLite: a pooled DBAPI connection; PostgreSQL: psycopg's async connection,
+# see hot_lookup_async): per call, SQLAlchemy's statement execution (cache key, compile
 # lookup, result processing) cost more than the indexed lookup itself. One statement
 # per verify reads the key, its owner's role and the people it refers to; when the
 # caller's sign-in is not in the 1-second cache, the same statement reads it too, so a
@@ -272,25 +276,103 @@ def _key_row(values: Sequence[Any]) -> KeyRow | None:
     return KeyRow._make(fields)
 
 
+def _hot_statement(dialect: str, caller_digest: str | None, key_digest: str | None
+                   ) -> tuple[str, tuple[str, ...], str] | None:
+    sql = _HOT_SQL[dialect]
+    if caller_digest is not None and key_digest is not None:
+        return sql["both"], (caller_digest, key_digest), "both"
+    if caller_digest is not None:
+        return sql["caller"], (caller_digest,), "caller"
+    if key_digest is not None:
+        return sql["key"], (key_digest,), "key"
+    return None
+
+
+def _hot_rows(shape: str, values: Sequence[Any] | None
+              ) -> tuple[CallerRow | None, KeyRow | None]:
+    if values is None:
+        return None, None
+    if shape == "both":
+        split = len(_CALLER_FIELDS)
+        return _caller_row(values[:split]), _key_row(values[split:])
+    if shape == "caller":
+        return _caller_row(values), None
+    return None, _key_row(values)
+
+
 def hot_lookup(engine: Engine, caller_digest: str | None, key_digest: str | None
                ) -> tuple[CallerRow | None, KeyRow | None]:
-    """Read the caller's token (when given) and the key (when given) in one statement."""
-    sql = _HOT_SQL[engine.dialect.name]
+    """Read the caller's token (when given) and the key (when given) in one statement.
+    Used for SQLite (an in-process read); PostgreSQL goes through hot_lookup_async."""
+    statement = _hot_statement(engine.dialect.name, caller_digest, key_digest)
+    if statement is None:
+        return None, None
+    sql, params, shape = statement
     with db.raw_autocommit_cursor(engine) as cursor:
-        if caller_digest is not None and key_digest is not None:
-            cursor.execute(sql["both"], (caller_digest, key_digest))
-            values = cursor.fetchone()
-            split = len(_CALLER_FIELDS)
-            return _caller_row(values[:split]), _key_row(values[split:])
-        if caller_digest is not None:
-            cursor.execute(sql["caller"], (caller_digest,))
-            values = cursor.fetchone()
-            return (_caller_row(values) if values else None), None
-        if key_digest is not None:
-            cursor.execute(sql["key"], (key_digest,))
-            values = cursor.fetchone()
-            return None, (_key_row(values) if values else None)
-    return None, None
+        cursor.execute(sql, params)
+        return _hot_rows(shape, cursor.fetchone())
+
+
+# PostgreSQL: the round trip is awaited on the event loop (psycopg's async connection),
+# so the loop parses and answers other requests meanwhile instead of blocking on the
+# socket. At most _ASYNC_MAX connections per engine and event loop (more callers wait
+# for one); idle ones are kept, and closed with the engine.
+_ASYNC_MAX = 10
+
+
+@dataclass
+class _AsyncLookups:
+    gate: asyncio.Semaphore
+    idle: list[Any]
+
+
+_ASYNC: weakref.WeakKeyDictionary[Engine, dict[Any, _AsyncLookups]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _async_lookups(engine: Engine, loop: Any) -> _AsyncLookups:
+    per_loop = _ASYNC.get(engine)
+    if per_loop is None:
+        per_loop = _ASYNC[engine] = {}
+
+        @sa.event.listens_for(engine, "engine_disposed")
+        def _close_idle(_engine: Engine) -> None:
+            for lookups in (_ASYNC.pop(_engine, None) or {}).values():
+                for conn in lookups.idle:
+                    conn.pgconn.finish()  # synchronous close of the socket
+    found = per_loop.get(loop)
+    if found is None:
+        found = per_loop[loop] = _AsyncLookups(asyncio.Semaphore(_ASYNC_MAX), [])
+    return found
+
+
+async def hot_lookup_async(engine: Engine, caller_digest: str | None,
+                           key_digest: str | None) -> tuple[CallerRow | None, KeyRow | None]:
+    """hot_lookup for PostgreSQL, awaiting the database instead of blocking the loop."""
+    statement = _hot_statement(engine.dialect.name, caller_digest, key_digest)
+    if statement is None:
+        return None, None
+    sql, params, shape = statement
+    import psycopg
+
+    lookups = _async_lookups(engine, asyncio.get_running_loop())
+    async with lookups.gate:
+        if lookups.idle:
+            conn = lookups.idle.pop()
+        else:
+            conninfo = engine.url.set(drivername="postgresql").render_as_string(
+                hide_password=False)
+            conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
+        try:
+            async with conn.cursor() as cursor:
+                await cursor.execute(sql, params)
+                values = await cursor.fetchone()
+        except BaseException:
+            conn.pgconn.finish()  # broken or interrupted mid-statement: not reused
+            raise
+        lookups.idle.append(conn)
+    return _hot_rows(shape, values)
 
 
 def key_out(row: KeyRow, now: datetime) -> AgentKeyOut:
@@ -338,3 +420,21 @@ def judge_key(engine: Engine, settings: Settings, row: KeyRow | None, now: datet
             return outcome
     record_use(engine, settings, row, now, tool)
     return outcome
+
+
+# keyformat.parse walks the body character by character (~20 µs); a well-formed key is
+# recognised by one regular expression and the checksum instead. Anything else goes to
+# parse, which rejects it with its exact message.
+_AGENT_SHAPE = re.compile(
+    rf"ak_(?:{'|'.join(map(re.escape, keyformat.ENVIRONMENTS))})"
+    rf"_[0-9A-Za-z]{{{keyformat.BODY_LENGTH + keyformat.CHECK_LENGTH}}}"
+)
+
+
+def check_agent_key_format(key: str) -> None:
+    """Raises TokenMalformed exactly as keyformat.parse(key, TokenKind.AGENT) does."""
+    token = key.strip()
+    cut = -keyformat.CHECK_LENGTH
+    if _AGENT_SHAPE.fullmatch(token) and keyformat.checksum(token[:cut]) == token[cut:]:
+        return
+    keyformat.parse(key, TokenKind.AGENT)

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from tui_app.domain import keyformat
 from tui_app.domain.keyformat import TokenKind, TokenMalformed
 from tui_app.domain.roles import Role
 from tui_app.server import security
@@ -23,7 +22,15 @@ from tui_app.server.auth import (
 from tui_app.server.errors import ApiProblem, forbidden
 from tui_app.server.schemas import ERROR_RESPONSES, AgentKeyOut, VerifyIn, VerifyOut
 from tui_app.server.users_store import Caller
-from tui_app.server.verify_core import MESSAGES, CallerRow, check_key, hot_lookup, judge_key
+from tui_app.server.verify_core import (
+    MESSAGES,
+    CallerRow,
+    check_agent_key_format,
+    check_key,
+    hot_lookup,
+    hot_lookup_async,
+    judge_key,
+)
 
 router = APIRouter(responses=ERROR_RESPONSES)
 _VERIFIER_CACHE_MAX = 1024
@@ -53,11 +60,11 @@ async def _verifier_token(request: Request) -> tuple[str, Caller | None]:
     (a stranger gets 401, not 422). No Security(HTTPBearer) sub-dependency: it only
     documents the scheme, which the route's openapi_extra does instead."""
     token = bearer_token(request)
-    check_format(token, TokenKind.PERSONAL)
     digest = security.digest(settings_of(request).pepper_bytes, token)
     hit = request.app.state.verifier_cache.get(digest)
     if hit is not None and hit[1] > time.monotonic():
-        return digest, hit[0]
+        return digest, hit[0]  # only well-formed tokens are remembered
+    check_format(token, TokenKind.PERSONAL)
     return digest, None
 
 
@@ -80,13 +87,16 @@ async def verify(
         early = ("TOKEN_MISSING", MESSAGES["TOKEN_MISSING"])
     else:
         try:  # the checksum before any database access
-            keyformat.parse(key, TokenKind.AGENT)
+            check_agent_key_format(key)
             key_digest = security.digest(settings.pepper_bytes, key)
         except TokenMalformed as exc:
             early = ("TOKEN_MALFORMED", str(exc))
     now = settings.clock()
-    caller_row, row = hot_lookup(engine, caller_digest if caller is None else None,
-                                 key_digest)
+    lookup = (engine, caller_digest if caller is None else None, key_digest)
+    if engine.dialect.name == "postgresql":
+        caller_row, row = await hot_lookup_async(*lookup)
+    else:
+        caller_row, row = hot_lookup(*lookup)
     if caller is None:
         caller = _verifier_from(caller_row, now)
         cache = request.app.state.verifier_cache
