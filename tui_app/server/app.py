@@ -21,7 +21,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.verifier_cache = {}  # auth.verifying_user
+    app.state.verifier_cache = {}  # routes/verify.py: the gateways' own sign-in, 1 s
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(errors.RejectNul)

@@ -6,7 +6,6 @@ HMAC digest is looked up. Messages never contain the token.
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -97,29 +96,6 @@ async def current_user(
 # per call; revoking that token or deactivating its account therefore reaches verify
 # within a second. Agent keys themselves are never cached: every verify reads the key.
 VERIFIER_CACHE_SECONDS = 1.0
-_VERIFIER_CACHE_MAX = 1024
-
-
-async def verifying_user(
-    request: Request,
-    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
-) -> Caller:
-    """The verify hot path: the role is all that matters, teams are not loaded."""
-    token = bearer_token(request)
-    check_format(token, TokenKind.PERSONAL)
-    cache: dict[str, tuple[Caller, float]] = request.app.state.verifier_cache
-    digest = security.digest(settings_of(request).pepper_bytes, token)
-    hit = cache.get(digest)
-    now = time.monotonic()
-    if hit is not None and hit[1] > now:
-        return hit[0]
-    caller = authenticate_user(request, token, with_teams=False)
-    if not caller.role.may_verify:
-        raise forbidden("Only service accounts and admins may verify keys.")
-    if len(cache) >= _VERIFIER_CACHE_MAX:
-        cache.clear()
-    cache[digest] = (caller, now + VERIFIER_CACHE_SECONDS)
-    return caller
 
 
 async def key_manager(caller: Annotated[Caller, Depends(current_user)]) -> Caller:
@@ -147,4 +123,3 @@ User = Annotated[Caller, Depends(current_user)]
 KeyUser = Annotated[Caller, Depends(key_manager)]
 Manager = Annotated[Caller, Depends(team_manager)]
 Admin = Annotated[Caller, Depends(admin_only)]
-Verifier = Annotated[Caller, Depends(verifying_user)]

@@ -194,10 +194,13 @@ _KEY_FIELDS = (
     "revoked_by_id", "disabled_at", "disabled_by_id", "version",
 )
 _REF_ALIASES = (("created_by_id", "c"), ("revoked_by_id", "r"), ("disabled_by_id", "d"))
-KeyRow = namedtuple(  # type: ignore[misc]  # attribute access like a Row, built cheaply
+# Attribute access like a Row, built cheaply. Its fields are computed, which a type checker
+# cannot follow: annotations use KeyRecord (Any).
+KeyRow = namedtuple(  # type: ignore[misc]
     "KeyRow", (*_KEY_FIELDS, "owner_role", "c_name", "c_email", "r_name", "r_email",
                "d_name", "d_email"),
 )
+KeyRecord = Any  # a KeyRow
 _KEY_TIMES = tuple(KeyRow._fields.index(f) for f in
                    ("created_at", "expires_at", "last_used_at", "revoked_at", "disabled_at"))
 _KEY_JSON = tuple(KeyRow._fields.index(f) for f in ("allowed_tools", "blocked_tools"))
@@ -262,7 +265,7 @@ def _caller_row(values: Sequence[Any]) -> CallerRow | None:
     )
 
 
-def _key_row(values: Sequence[Any]) -> KeyRow | None:
+def _key_row(values: Sequence[Any]) -> KeyRecord | None:
     if values[0] is None:
         return None
     fields = list(values)
@@ -289,7 +292,7 @@ def _hot_statement(dialect: str, caller_digest: str | None, key_digest: str | No
 
 
 def _hot_rows(shape: str, values: Sequence[Any] | None
-              ) -> tuple[CallerRow | None, KeyRow | None]:
+              ) -> tuple[CallerRow | None, KeyRecord | None]:
     if values is None:
         return None, None
     if shape == "both":
@@ -301,7 +304,7 @@ def _hot_rows(shape: str, values: Sequence[Any] | None
 
 
 def hot_lookup(engine: Engine, caller_digest: str | None, key_digest: str | None
-               ) -> tuple[CallerRow | None, KeyRow | None]:
+               ) -> tuple[CallerRow | None, KeyRecord | None]:
     """Read the caller's token (when given) and the key (when given) in one statement.
     Used for SQLite (an in-process read); PostgreSQL goes through hot_lookup_async."""
     statement = _hot_statement(engine.dialect.name, caller_digest, key_digest)
@@ -348,7 +351,7 @@ def _async_lookups(engine: Engine, loop: Any) -> _AsyncLookups:
 
 
 async def hot_lookup_async(engine: Engine, caller_digest: str | None,
-                           key_digest: str | None) -> tuple[CallerRow | None, KeyRow | None]:
+                           key_digest: str | None) -> tuple[CallerRow | None, KeyRecord | None]:
     """hot_lookup for PostgreSQL, awaiting the database instead of blocking the loop."""
     statement = _hot_statement(engine.dialect.name, caller_digest, key_digest)
     if statement is None:
@@ -375,7 +378,7 @@ async def hot_lookup_async(engine: Engine, caller_digest: str | None,
     return _hot_rows(shape, values)
 
 
-def key_out(row: KeyRow, now: datetime) -> AgentKeyOut:
+def key_out(row: KeyRecord, now: datetime) -> AgentKeyOut:
     refs = {row.owner_id: UserRefOut(id=row.owner_id, name=row.owner_name,
                                      email=row.owner_email)}
     for field, alias in _REF_ALIASES:
@@ -386,7 +389,7 @@ def key_out(row: KeyRow, now: datetime) -> AgentKeyOut:
     return keys_store.to_out(row, now, refs)
 
 
-def judge_key(engine: Engine, settings: Settings, row: KeyRow | None, now: datetime, *,
+def judge_key(engine: Engine, settings: Settings, row: KeyRecord | None, now: datetime, *,
               tool: str | None, access: str | None) -> Outcome:
     """check_key's rules and writes, for a key already read by hot_lookup."""
     if row is None:
