@@ -122,39 +122,9 @@ def check_key(
     digest = security.digest(settings.pepper_bytes, token)
     with db.autocommit_read(engine) as conn:
         row = conn.execute(_KEY_LOOKUP, {"digest": digest}).first()
-        if row is None:
-            return Outcome("TOKEN_INVALID", MESSAGES["TOKEN_INVALID"])
-        key = keys_store.one_out(conn, row, now)
-    outcome = Outcome("VALID", row=row, key=key)
-    status, _ = keys_store.status_of(row, now)
-    code = _status_code(status)
-    if code is None and tool is not None and not tool_allowed(
-        tool, list(row.allowed_tools or []), list(row.blocked_tools or [])
-    ):
-        code = "TOOL_FORBIDDEN"
-    # Effective permission = owner's role ∩ key scope; no access given means read.
-    writes = (access or "read") == "write"
-    if code is None and writes and (
-        row.scope != "read_write" or not Role(row.owner_role).may_write
-    ):
-        code = "SCOPE_FORBIDDEN"
-    if code is not None:
-        outcome.code, outcome.message = code, MESSAGES[code]
-        return outcome
-    if row.rate_limit_rpm:
-        with engine.begin() as conn:
-            count, window_start = hit(conn, row.id, now)
-        reset = db.from_millis((window_start + 60) * 1000)
-        outcome.ratelimit = RateLimitOut(
-            limit=row.rate_limit_rpm, remaining=max(0, row.rate_limit_rpm - count),
-            reset_at=to_rfc3339(reset) or "",
-        )
-        if count > row.rate_limit_rpm:
-            outcome.code, outcome.message = "RATE_LIMITED", MESSAGES["RATE_LIMITED"]
-            outcome.retry_after = max(1, int((reset - now).total_seconds() + 0.999))
-            return outcome
-    record_use(engine, settings, row, now, use_tool if use_tool is not None else tool)
-    return outcome
+        key = keys_store.one_out(conn, row, now) if row is not None else None
+    return judge_key(engine, settings, row, now, tool=tool, access=access, key=key,
+                     use_tool=use_tool)
 
 
 def hit(conn: Connection, key_id: str, now: datetime) -> tuple[int, int]:
@@ -390,11 +360,16 @@ def key_out(row: KeyRecord, now: datetime) -> AgentKeyOut:
 
 
 def judge_key(engine: Engine, settings: Settings, row: KeyRecord | None, now: datetime, *,
-              tool: str | None, access: str | None) -> Outcome:
-    """check_key's rules and writes, for a key already read by hot_lookup."""
+              tool: str | None, access: str | None, key: AgentKeyOut | None = None,
+              use_tool: str | None = None) -> Outcome:
+    """The verify rules and writes for a key already read (by hot_lookup or check_key).
+
+    Effective permission = owner's role ∩ key scope ∩ tool lists; no access given means
+    read. `use_tool` is what last use records when it differs from the tool checked.
+    """
     if row is None:
         return Outcome("TOKEN_INVALID", MESSAGES["TOKEN_INVALID"])
-    outcome = Outcome("VALID", row=row, key=key_out(row, now))
+    outcome = Outcome("VALID", row=row, key=key if key is not None else key_out(row, now))
     status, _ = keys_store.status_of(row, now)
     code = _status_code(status)
     if code is None and tool is not None and not tool_allowed(
@@ -421,7 +396,7 @@ def judge_key(engine: Engine, settings: Settings, row: KeyRecord | None, now: da
             outcome.code, outcome.message = "RATE_LIMITED", MESSAGES["RATE_LIMITED"]
             outcome.retry_after = max(1, int((reset - now).total_seconds() + 0.999))
             return outcome
-    record_use(engine, settings, row, now, tool)
+    record_use(engine, settings, row, now, use_tool if use_tool is not None else tool)
     return outcome
 
 
