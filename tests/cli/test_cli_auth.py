@@ -8,7 +8,7 @@ from pathlib import Path
 
 import keyring
 from cli_support import Server, run_agentkeys
-from keyring.backend import KeyringBackend
+from fake_keyrings import MemoryKeyring
 
 from tui_app.domain.keyformat import TokenKind, generate
 
@@ -178,23 +178,6 @@ def test_embedded_default_whoami(tmp_path: Path) -> None:
     data = json.loads(done.stdout)
     assert data["embedded"] is True and data["credential"] == "embedded server (in memory)"
     assert data["user"]["role"] == "admin"
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 5  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
 
 
 def test_hidden_prompt_and_keyring(cli, server: Server, home: Path, monkeypatch) -> None:
