@@ -24,39 +24,10 @@ import httpx
 import pytest
 
 from tui_app.domain.clock import to_rfc3339
-from tui_app.server import db
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-PG_URL = os.environ.get("AGENTKEYS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 AGENTKEYS = [sys.executable, "-c", "from tui_app.cli import main; main()"]
-
-
-def _pg_or_skip() -> None:
-    try:
-        import psycopg
-
-        psycopg.connect(PG_URL, connect_timeout=3).close()
-    except Exception as exc:  # any failure to connect: skip (or fail in CI) with the reason
-        reason = f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}: {exc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
-@pytest.fixture
-def pg_schema_url() -> Iterator[str]:
-    _pg_or_skip()
-    import psycopg
-
-    schema = f"mp_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield db.with_search_path(PG_URL, schema)
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def _free_port() -> int:
@@ -101,13 +72,13 @@ def _add_user(url: str, env: dict[str, str], email: str, role: str) -> str:
 
 
 @pytest.fixture
-def cluster(pg_schema_url: str, tmp_path: Path) -> Iterator[Cluster]:
+def cluster(pg_url: str, tmp_path: Path) -> Iterator[Cluster]:
     # One AGENTKEYS_HOME: both servers read the same pepper file, as two hosts sharing a
     # config would.
     env = {**os.environ, "AGENTKEYS_HOME": str(tmp_path / "home")}
     env.pop("AGENTKEYS_DATABASE_URL", None)
-    service = _add_user(pg_schema_url, env, "gateway@mp.example", "service")
-    member = _add_user(pg_schema_url, env, "member@mp.example", "member")
+    service = _add_user(pg_url, env, "gateway@mp.example", "service")
+    member = _add_user(pg_url, env, "member@mp.example", "member")
     processes: list[subprocess.Popen[bytes]] = []
     urls = []
     try:
@@ -115,7 +86,7 @@ def cluster(pg_schema_url: str, tmp_path: Path) -> Iterator[Cluster]:
             port = _free_port()
             log = open(tmp_path / f"serve-{index}.log", "wb")  # noqa: SIM115 - closed below
             processes.append(subprocess.Popen(
-                [*AGENTKEYS, "serve", "--port", str(port), "--database", pg_schema_url],
+                [*AGENTKEYS, "serve", "--port", str(port), "--database", pg_url],
                 env=env, stdout=log, stderr=subprocess.STDOUT,
             ))
             log.close()
