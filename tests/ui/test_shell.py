@@ -6,9 +6,9 @@ from typing import Any
 
 from shell_helpers import create_key, make_app, screen_text, settle, wait_for
 
+from tui_app.domain.timefmt import absolute, relative
 from tui_app.ui.commands import palette_commands
 from tui_app.ui.screens.my_keys import MyKeysScreen
-from tui_app.ui.timefmt import absolute, relative
 
 
 def test_relative_and_absolute_times() -> None:

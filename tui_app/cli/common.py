@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from tui_app.cli import EXIT_AUTH, EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from tui_app.domain.sanitize import clean
+from tui_app.domain.timefmt import relative
 
 if TYPE_CHECKING:
     from tui_app.client.api import ApiClient
@@ -247,27 +248,6 @@ def parse_expiry(value: str) -> Expiry:
 
 def stdout_is_tty() -> bool:
     return sys.stdout.isatty()
-
-
-def relative(when: datetime | None, now: datetime) -> str:
-    """'in 12 days', '3 h ago', 'just now' — the same wording as the TUI (ui/timefmt.py)."""
-    if when is None:
-        return "never"
-    seconds = (when - now).total_seconds()
-    span = abs(seconds)
-    if span < 60:
-        return "just now"
-    if span < 3600:
-        text = f"{int(span // 60)} min"
-    elif span < 86400:
-        text = f"{int(span // 3600)} h"
-    elif span < 365 * 86400:
-        days = int(span // 86400)
-        text = "1 day" if days == 1 else f"{days} days"
-    else:
-        years = int(span // (365 * 86400))
-        text = "1 year" if years == 1 else f"{years} years"
-    return f"in {text}" if seconds > 0 else f"{text} ago"
 
 
 def when_text(when: datetime | None, now: datetime, *, tty: bool) -> str:

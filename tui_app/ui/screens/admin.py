@@ -34,6 +34,7 @@ from tui_app.client.errors import ApiError, ServerUnreachable
 from tui_app.client.export import count_from_totals, export_keys
 from tui_app.domain.models import AgentKey, BulkResult, Me, Page
 from tui_app.domain.roles import Role
+from tui_app.domain.timefmt import absolute
 from tui_app.ui.modals.bulk import (
     BulkResultsModal,
     ExportModal,
@@ -44,7 +45,6 @@ from tui_app.ui.modals.bulk import (
 )
 from tui_app.ui.modals.confirm import ConfirmModal
 from tui_app.ui.safe import safe_message, safe_text
-from tui_app.ui.timefmt import absolute
 from tui_app.ui.widgets.key_table import SORT_KEYS, KeyTable
 
 T = TypeVar("T")

@@ -20,8 +20,8 @@ from textual.widgets import DataTable, Footer, Header, Select
 from textual.worker import Worker
 
 from tui_app.domain.models import AuditEvent, Me
+from tui_app.domain.timefmt import absolute
 from tui_app.ui.safe import safe_text
-from tui_app.ui.timefmt import absolute
 
 if TYPE_CHECKING:
     from tui_app.ui.app import AgentKeysApp

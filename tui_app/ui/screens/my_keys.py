@@ -23,9 +23,9 @@ from textual.worker import Worker
 
 from tui_app.client.errors import ServerUnreachable
 from tui_app.domain.status import KeyStatus
+from tui_app.domain.timefmt import relative
 from tui_app.ui.safe import safe_message, safe_text
 from tui_app.ui.startup import resume_gc
-from tui_app.ui.timefmt import relative
 from tui_app.ui.widgets.key_details import KeyDetails
 from tui_app.ui.widgets.key_list import KeyList, is_expiring_soon
 from tui_app.ui.widgets.status_bar import StatusBar

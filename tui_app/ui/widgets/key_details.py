@@ -16,8 +16,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from tui_app.domain.status import KeyStatus
+from tui_app.domain.timefmt import absolute, relative
 from tui_app.ui.safe import safe_text
-from tui_app.ui.timefmt import absolute, relative
 from tui_app.ui.widgets.key_list import is_expiring_soon
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from tui_app.domain.status import KeyStatus
+from tui_app.domain.timefmt import expires_within, relative
 from tui_app.ui.safe import safe_text
-from tui_app.ui.timefmt import expires_within, relative
 
 if TYPE_CHECKING:
     # Annotations only: the models (and their parsing) load with the client, after

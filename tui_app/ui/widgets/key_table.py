@@ -39,8 +39,8 @@ from textual.strip import Strip
 
 from tui_app.domain.clock import Clock, system_clock
 from tui_app.domain.models import AgentKey, Page
+from tui_app.domain.timefmt import relative
 from tui_app.ui.safe import safe_message
-from tui_app.ui.timefmt import relative
 
 
 def compact(text: str) -> str:

@@ -1,9 +1,10 @@
 """Times for people: relative in lists ("in 12 days", "3 h ago"), absolute in details.
 
-`now` always comes from the app's injectable clock (`app.clock()`), never from the
+`now` always comes from an injectable clock (the TUI's `app.clock()`), never from the
 system directly, so tests and snapshots are deterministic. Absolute times are shown in
 UTC with the zone spelled out: one unambiguous form on every machine and in every
-snapshot, matching what the API and the CLI's --json output say.
+snapshot, matching what the API and the CLI's --json output say. The TUI and the CLI
+share this wording.
 """
 
 from __future__ import annotations
