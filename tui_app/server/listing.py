@@ -37,7 +37,6 @@ class KeyFilters:
     statuses: tuple[KeyStatus, ...] = ()
     q: str | None = None
     owner_ids: tuple[str, ...] | None = None  # None: no owner filter
-    team_id: str | None = None
     stale_days: int | None = None
     never_used: bool | None = None
     expiring_within_days: int | None = None
@@ -162,11 +161,6 @@ def filter_clauses(
     clauses: list[sa.ColumnElement[bool]] = []
     if filters.owner_ids is not None:
         clauses.append(K.c.owner_id.in_(filters.owner_ids) if filters.owner_ids else sa.false())
-    if filters.team_id is not None:
-        clauses.append(K.c.owner_id.in_(
-            sa.select(db.team_members.c.user_id)
-            .where(db.team_members.c.team_id == filters.team_id)
-        ))
     if filters.q:
         needle = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{needle}%"
