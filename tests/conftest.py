@@ -9,6 +9,9 @@
   (create_app), `api` (httpx.AsyncClient over ASGITransport), `org` (people of every
   role with login tokens, created through the store).
 - `embedded_server`: `start_embedded()` on a temporary AGENTKEYS_HOME, stopped after.
+- Local servers (`agentkeys` with no server configured starts one that outlives it):
+  every one started under this session's temporary directories is stopped at the end,
+  and meanwhile they stop after 60 idle seconds.
 """
 
 from __future__ import annotations
@@ -28,6 +31,18 @@ TEST_PEPPER = b"test-pepper-0123456789abcdef0123456789"
 START = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 _pg_state: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _local_servers_stop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No local server outlives the test session (see tui_app/server/local.py)."""
+    os.environ["AGENTKEYS_LOCAL_IDLE_SECONDS"] = "60"
+    yield
+    from tui_app.client import local_server
+    from tui_app.local_state import LOCK_FILE
+
+    for lock in tmp_path_factory.getbasetemp().rglob(LOCK_FILE):
+        local_server.stop(lock.parent.parent)  # <home>/data/local-server.lock
 
 
 def _pg_available() -> str | None:

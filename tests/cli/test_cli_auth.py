@@ -176,7 +176,8 @@ def test_embedded_default_whoami(tmp_path: Path) -> None:
     done = run_agentkeys("whoami", "--json", home=tmp_path / "h")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["embedded"] is True and data["credential"] == "embedded server (in memory)"
+    assert data["embedded"] is True
+    assert data["credential"] == "embedded server, token in its data dir"
     assert data["user"]["role"] == "admin"
 
 

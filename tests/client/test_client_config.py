@@ -94,7 +94,7 @@ def test_connection_carries_token_and_location(home: Path, use_keyring) -> None:
 def test_embedded_default_needs_no_token(home: Path) -> None:
     conn = resolve_connection(env={})
     assert conn.embedded and conn.token is None
-    assert conn.credential_location == "embedded server (in memory)"
+    assert conn.credential_location == "embedded server, token in its data dir"
 
 
 @pytest.mark.parametrize(("url", "clear"), [

@@ -217,6 +217,6 @@ def test_embedded_location_and_repr_hide_the_token(home: Path) -> None:
 
     store = CredentialStore(None)
     assert store.load() is None
-    assert store.location == "embedded server (in memory)"
+    assert store.location == "embedded server, token in its data dir"
     secret = token()
     assert secret not in repr(Connection(SERVER, secret, "keyring (x)", None))

@@ -121,19 +121,20 @@ def run_api(
     *,
     connection: Connection | None = None,
 ) -> int:
-    """Resolve the connection, start the embedded server if none is configured, run `work`."""
+    """Resolve the connection (the local server if none is configured), run `work`."""
     import asyncio
 
     from tui_app.client.api import ApiClient
 
     conn = connection or connection_from(args)
-    embedded = None
     token: str | None
     if conn.server_url is None:
-        from tui_app.server.embedded import start_embedded
+        from tui_app.client.local_server import LocalServerError, connect
 
-        embedded = start_embedded()
-        url, token = embedded.url, embedded.token
+        try:
+            url, token = connect().wait()
+        except LocalServerError as exc:
+            raise CliError(str(exc), EXIT_ERROR) from None
     else:
         url, token = conn.server_url, conn.token
         args._server_url = url
@@ -148,11 +149,7 @@ def run_api(
         async with ApiClient(url, token, source="cli") as api:
             return await work(api, conn)
 
-    try:
-        return asyncio.run(main())
-    finally:
-        if embedded is not None:
-            embedded.stop()
+    return asyncio.run(main())
 
 
 # -- confirmations --------------------------------------------------------------

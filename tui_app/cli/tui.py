@@ -1,7 +1,8 @@
 """`agentkeys` (the TUI) and `agentkeys demo`.
 
 Only argparse and the light parts of the UI are imported before the first paint; the
-server, keyring and httpx are imported by the app's background worker (issue 3).
+local server runs in its own process, and keyring and httpx are imported by the app's
+background worker (issue 3).
 """
 
 from __future__ import annotations
@@ -9,6 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui_app.ui.backend import Target
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -41,35 +46,41 @@ def run_tui(args: argparse.Namespace) -> int:
     from tui_app.ui.backend import Target, surely_embedded
 
     server, profile = getattr(args, "server", None), getattr(args, "profile", None)
-    child = None
-    if surely_embedded(server, profile):
-        # Started before Textual is even imported: it runs on another core meanwhile.
-        from tui_app.ui.embedded_child import spawn
+    if not surely_embedded(server, profile):
+        return _run(Target(server=server, profile=profile, home=_home()))
+    # Before Textual is even imported: find the local server (or start it, in its own
+    # process) and, when it is already up, fetch the first screenful from it meanwhile
+    # (see client/prefetch.py).
+    from tui_app.client.local_server import connect
 
-        child = spawn(_home())
-    return _run(Target(server=server, profile=profile, home=_home(), child=child))
+    local = connect(_home())
+    prefetch = None
+    if local.running is not None:
+        from tui_app.client.prefetch import Prefetch
+
+        prefetch = Prefetch(*local.running)
+    return _run(Target(home=_home(), local=local, prefetch=prefetch))
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from tui_app.client.local_server import start_demo
     from tui_app.ui.backend import Target
-    from tui_app.ui.embedded_child import spawn
     from tui_app.ui.startup import pause_gc
 
     pause_gc()
-    child = spawn(None, demo=True, demo_keys=args.keys)
-    return _run(Target(demo=True, demo_keys=args.keys, child=child))
+    local = start_demo(args.keys)
+    return _run(Target(demo=True, demo_keys=args.keys, local=local))
 
 
-def _run(target: object) -> int:
+def _run(target: Target) -> int:
     from tui_app.ui.app import AgentKeysApp
 
-    app = AgentKeysApp(target)  # type: ignore[arg-type]
+    app = AgentKeysApp(target)
     try:
         app.run()
     finally:
-        child = getattr(target, "child", None)
-        if child is not None and app.connection is None:
-            child.close()  # the app never took it over (failed early)
+        if target.local is not None and app.connection is None:
+            target.local.close()  # the app never took it over (failed early)
     return app.return_code or 0
 
 

@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 import httpx
 
-from tui_app import __version__
 from tui_app.client.errors import ApiError, ServerUnreachable
+from tui_app.client.wire import OWN_KEYS_PAGE, key_page, request_headers
 from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.models import (
     AgentKey,
@@ -58,11 +58,9 @@ class ApiClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        headers = {"User-Agent": f"agentkeys/{__version__}", "X-Agentkeys-Source": source}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
         self._http = httpx.AsyncClient(
-            base_url=self.base_url, headers=headers, timeout=timeout, transport=transport
+            base_url=self.base_url, headers=request_headers(token, source), timeout=timeout,
+            transport=transport,
         )
 
     async def aclose(self) -> None:
@@ -124,14 +122,6 @@ class ApiClient:
             float(retry_after) if retry_after and retry_after.isdigit() else None,
         )
 
-    @staticmethod
-    def _key_page(data: dict[str, Any]) -> Page[AgentKey]:
-        return Page(
-            items=tuple(AgentKey.from_json(item) for item in data["items"]),
-            next_cursor=data.get("next_cursor"),
-            totals=data.get("totals"),
-        )
-
     # -- identity ---------------------------------------------------------------
 
     async def health(self) -> bool:
@@ -155,7 +145,7 @@ class ApiClient:
     ) -> Page[AgentKey]:
         params = {"status": _statuses(status), "q": q or None, "sort": sort, "order": order,
                   "limit": limit, "cursor": cursor}
-        return self._key_page(await self._request("GET", "/v1/keys", params=params))
+        return key_page(await self._request("GET", "/v1/keys", params=params))
 
     async def list_all_keys(
         self, status: str | Iterable[str] | None = "all", **filters: Any
@@ -164,7 +154,7 @@ class ApiClient:
         keys: list[AgentKey] = []
         cursor = None
         while True:
-            page = await self.list_keys(status, cursor=cursor, limit=500, **filters)
+            page = await self.list_keys(status, cursor=cursor, limit=OWN_KEYS_PAGE, **filters)
             keys.extend(page.items)
             cursor = page.next_cursor
             if not cursor:
@@ -260,7 +250,7 @@ class ApiClient:
             "expiring_within_days": expiring_within_days, "sort": sort, "order": order,
             "limit": limit, "cursor": cursor, "include_totals": include_totals or None,
         }
-        return self._key_page(await self._request("GET", "/v1/admin/keys", params=params))
+        return key_page(await self._request("GET", "/v1/admin/keys", params=params))
 
     async def bulk(
         self, action: str, ids: Iterable[str], *, days: int | None = None

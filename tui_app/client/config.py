@@ -13,14 +13,13 @@ ordinary file; it is still written atomically so a crash never leaves half a con
 
 from __future__ import annotations
 
-import contextlib
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from tui_app import paths
+from tui_app.private_files import atomic_write
 
 CONFIG_FILE = "config.toml"
 
@@ -116,29 +115,6 @@ def save_config(config: Config, path: Path | None = None) -> Path:
     data["profiles"] = {name: {"server": p.server} for name, p in sorted(config.profiles.items())}
     atomic_write(path, tomli_w.dumps(data).encode(), mode=0o644)
     return path
-
-
-def atomic_write(path: Path, content: bytes, *, mode: int) -> None:
-    """Write to a fresh temp file created exclusively with `mode`, then rename over `path`.
-
-    O_EXCL means we never write into a file someone else created (or a symlink they
-    planted); the rename means readers see the old or the new file, never half of one.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
 
 
 def remember_server(server_url: str, profile_name: str | None = None) -> Profile:

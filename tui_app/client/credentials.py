@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import threading
 import tomllib
 from collections.abc import Callable, Mapping
@@ -28,14 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from tui_app import paths
-from tui_app.client.config import atomic_write
+from tui_app.client.local_server import CREDENTIAL_LABEL as EMBEDDED_LOCATION
+from tui_app.private_files import atomic_write, privacy_problem
 
 SERVICE = "agentkeys"
 CREDENTIALS_FILE = "credentials.toml"
 KEYRING_TIMEOUT = 3.0
 ENV_TOKEN = "AGENTKEYS_TOKEN"
 ENV_LOCATION = f"environment {ENV_TOKEN}"
-EMBEDDED_LOCATION = "embedded server (in memory)"
 
 _FILE_HEADER = (
     b"# agentkeys login tokens, one per server, in plain text because no system keyring\n"
@@ -331,26 +330,16 @@ class CredentialStore:
 
     @staticmethod
     def _check_private(path: Path, info: os.stat_result) -> None:
-        if not stat.S_ISREG(info.st_mode):
-            raise InsecureCredentialFile(
-                f"{display_path(path)} is not a regular file; agentkeys will not use it."
-            )
-        if os.name != "posix":
+        problem = privacy_problem(info)
+        if problem is None:
             return
-        if info.st_uid != os.getuid():
-            raise InsecureCredentialFile(
-                f"{display_path(path)} belongs to another user; agentkeys will not use it. "
-                "Delete it and log in again."
-            )
-        loose = stat.S_IMODE(info.st_mode) & 0o077
-        if loose:
-            mode = f"{stat.S_IMODE(info.st_mode):04o}"
-            raise InsecureCredentialFile(
-                f"{display_path(path)} can be read by other users (mode {mode}); agentkeys "
-                f"will not use it. If it is yours, run: chmod 600 {display_path(path)} — "
-                "or delete it and log in again (the token in it may have been seen: revoke it "
-                "if in doubt)."
-            )
+        advice = "Delete it and log in again."
+        if problem.startswith("can be read"):
+            advice = (f"If it is yours, run: chmod 600 {display_path(path)} — or delete it and "
+                      "log in again (the token in it may have been seen: revoke it if in doubt).")
+        raise InsecureCredentialFile(
+            f"{display_path(path)} {problem}; agentkeys will not use it. {advice}"
+        )
 
     def _write_file(self, entries: dict[str, str]) -> None:
         import tomli_w

@@ -15,6 +15,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 import uvicorn
 
+from tui_app import local_state
 from tui_app.domain.clock import Clock, system_clock
 from tui_app.domain.roles import Role
 from tui_app.server import db, users_store
@@ -47,18 +49,22 @@ class EmbeddedServer:
         self._server.should_exit = True
         self._thread.join(timeout)
         if self._app is not None:
-            # This run's login token dies with it (it was only ever in memory anyway).
-            settings: Settings = self._app.state.settings
-            engine: sa.Engine = self._app.state.engine
-            try:
-                with engine.begin() as conn:
-                    users_store.revoke_login_token(conn, settings.pepper_bytes, self.token,
-                                                   settings.clock())
-            except sa.exc.SQLAlchemyError:
-                log.warning("could not revoke the embedded server's login token")
-            engine.dispose()
+            self.revoke(self.token)  # this server's login token dies with it
+            self._app.state.engine.dispose()
         if self._cleanup is not None:
             shutil.rmtree(self._cleanup, ignore_errors=True)
+
+    def revoke(self, token: str) -> None:
+        """Revoke a login token of this database (this server's own, or a crashed
+        predecessor's); a failure is logged, never raised: it must not stop a shutdown."""
+        settings: Settings = self._app.state.settings
+        engine: sa.Engine = self._app.state.engine
+        try:
+            with engine.begin() as conn:
+                users_store.revoke_login_token(conn, settings.pepper_bytes, token,
+                                               settings.clock())
+        except sa.exc.SQLAlchemyError:
+            log.warning("could not revoke a login token of the embedded server")
 
     def __repr__(self) -> str:
         return f"EmbeddedServer(url={self.url!r}, token='…')"
@@ -87,18 +93,20 @@ def ensure_local_admin(engine: sa.Engine, now: Any) -> str:
         )
 
 
-def seed_fallback(engine: sa.Engine, settings: Settings, *, keys: int) -> str:
-    """A tiny demo organisation, used until tui_app.server.seed provides seed_demo.
-    Returns the admin's user id."""
-    from tui_app.server.demo_fallback import seed_small_demo
+def _loopback_socket() -> socket.socket:
+    """Bound here, handed to uvicorn: no window in which another process takes the port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
-    return seed_small_demo(engine, settings, keys=keys)
 
+def _calling_first(hook: Callable[[], None], app: Any) -> Any:
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        hook()
+        await app(scope, receive, send)
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return wrapped
 
 
 def start_embedded(
@@ -107,7 +115,10 @@ def start_embedded(
     demo: bool = False,
     demo_keys: int = 300,
     clock: Clock | None = None,
+    on_request: Callable[[], None] | None = None,
 ) -> EmbeddedServer:
+    """`on_request` is called at the start of every request (the local server's idle
+    timer)."""
     from tui_app import paths
 
     cleanup: Path | None = None
@@ -116,13 +127,10 @@ def start_embedded(
         cleanup = base
         data_dir = base
         pepper_path = base / "pepper"
-    elif home is not None:
-        data_dir = Path(home) / "data"
-        pepper_path = Path(home) / "config" / "pepper"
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     else:
-        data_dir = paths.data_dir()
-        pepper_path = paths.config_dir() / "pepper"
+        data_dir = local_state.data_dir(home)
+        pepper_path = (Path(home) / "config" if home is not None
+                       else paths.config_dir()) / "pepper"
     database_url = f"sqlite:///{data_dir / 'agentkeys.db'}"
     settings = Settings(
         database_url=database_url,
@@ -132,17 +140,24 @@ def start_embedded(
     app = create_app(settings)
     engine: sa.Engine = app.state.engine
     now = settings.clock()
-    admin_id = (_seed_demo(engine, settings, demo_keys) if demo
-                else ensure_local_admin(engine, now))
+    if demo:
+        from tui_app.server.seed import seed_demo
+
+        admin_id = seed_demo(engine, settings=settings, keys=demo_keys).admin_id
+    else:
+        admin_id = ensure_local_admin(engine, now)
     with engine.begin() as conn:
         token = users_store.issue_login_token(conn, settings.pepper_bytes, admin_id, now)
 
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+    asgi = app if on_request is None else _calling_first(on_request, app)
+    sock = _loopback_socket()
+    port = int(sock.getsockname()[1])
+    config = uvicorn.Config(asgi, host="127.0.0.1", port=port, log_level="warning",
                             access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     # uvicorn installs signal handlers only in the main thread: not in this one.
-    thread = threading.Thread(target=server.run, name="agentkeys-embedded", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                              name="agentkeys-embedded", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
@@ -154,23 +169,3 @@ def start_embedded(
         url=f"http://127.0.0.1:{port}", token=token, database_url=database_url,
         _server=server, _thread=thread, _cleanup=cleanup, _app=app,
     )
-
-
-def _seed_demo(engine: sa.Engine, settings: Settings, keys: int) -> str:
-    """Seed the demo organisation; returns the admin to sign in as."""
-    try:
-        from tui_app.server import seed  # H1b's module, when present
-    except ImportError:
-        seed = None  # type: ignore[assignment]
-    # Contract with seed.py: seed_demo(engine, *, settings, keys) fills the database and
-    # returns the demo admin's user id, or an object with .admin_id (or None: the first
-    # active admin is used).
-    if seed is not None and hasattr(seed, "seed_demo"):
-        result = seed.seed_demo(engine, settings=settings, keys=keys)
-        if isinstance(result, str):
-            return result
-        admin_id = getattr(result, "admin_id", None)
-        if isinstance(admin_id, str):
-            return admin_id
-        return ensure_local_admin(engine, settings.clock())
-    return seed_fallback(engine, settings, keys=keys)

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 RETRY_SECONDS = 3.0
+KEEPALIVE_SECONDS = 300.0
 
 
 class ConnectionState(StrEnum):
@@ -127,6 +128,9 @@ class AgentKeysApp(App[None]):
         )
         self.server_url = server_url or ""
         self.backend_ready: Signal[Me] = Signal(self, "backend-ready")
+        # Keys shown before the client is ready (see _use_prefetched).
+        self.first_view: Signal[list[AgentKey]] = Signal(self, "first-view")
+        self.prefetched: tuple[Me, list[AgentKey]] | None = None
         self._retry_timer: Any = None
         self._first_keys: asyncio.Task[list[AgentKey]] | None = None
 
@@ -140,6 +144,29 @@ class AgentKeysApp(App[None]):
         self.status = StatusInfo(url=self.server_url or self._target.label)
         if self._given is not None:
             self._use_connection(self._given)
+        prefetch = self._target.prefetch
+        if prefetch is not None:
+            if prefetch.ready():  # usually: then the first frame shows the keys
+                self._use_prefetched(prefetch.result())
+            else:
+                self._await_prefetch()
+
+    @work(thread=True, group="prefetch", exit_on_error=False)
+    def _await_prefetch(self) -> None:
+        assert self._target.prefetch is not None
+        self.call_from_thread(self._use_prefetched, self._target.prefetch.result())
+
+    def _use_prefetched(self, result: tuple[Me, list[AgentKey]] | None) -> None:
+        """The first screenful from the command line's prefetch (client/prefetch.py),
+        shown while the full client is still loading; ignored if that one was faster."""
+        if result is None or self.me is not None:
+            return
+        me, keys = result
+        self.prefetched = (me, keys)
+        self._set_status(user=me.user.name or me.user.email, role=me.user.role.value,
+                         credential=self._target.local.credential if self._target.local
+                         else self.status.credential)
+        self.first_view.publish(keys)
 
     def on_ready(self) -> None:
         """Start the heavy start-up once the first frame has been rendered: its imports
@@ -152,7 +179,7 @@ class AgentKeysApp(App[None]):
         self.set_timer(3.0, resume_gc)
 
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
-    def _open_backend(self) -> None:
+    def _open_backend(self, again: bool = False) -> None:
         # httpx and its TLS context (certifi: ~20 ms) are prepared while the embedded
         # server is still starting in its process, not after it answers.
         transport = self._transport
@@ -163,12 +190,18 @@ class AgentKeysApp(App[None]):
 
             transport = httpx.AsyncHTTPTransport()
             _warm_http_client()
-        connection = self._target.open()  # blocking: embedded server, keyring, config
+        # Blocking: keyring, config, the local server (found, or started when `again`).
+        connection = self._target.open(again=again)
         self.call_from_thread(self._use_connection, connection, transport)
 
     def _use_connection(self, connection: Connection, transport: Any = None) -> None:
         from tui_app.client.api import ApiClient
 
+        if self.api is not None:  # a reconnection: the old client's sockets go
+            self.run_worker(self.api.aclose(), exit_on_error=False)
+        elif connection.embedded and self._given is None:
+            # The local server stops after an idle hour; not under an open TUI.
+            self.set_interval(KEEPALIVE_SECONDS, self._health)
         self.connection = connection
         self.server_url = connection.url
         self.api = ApiClient(connection.url, connection.token, source="tui",
@@ -263,6 +296,10 @@ class AgentKeysApp(App[None]):
         try:
             await self.api.health()
         except (ServerUnreachable, ApiError):
+            if self.connection is not None and self.connection.embedded and self._given is None:
+                # The local server is ours to bring back (it stopped when idle, was
+                # killed or replaced): find it or start it again, new port and token.
+                self._open_backend(again=True)
             return
         self.mark_connected()
 

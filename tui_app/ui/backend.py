@@ -1,9 +1,9 @@
 """Where the TUI connects, worked out off the path to the first paint.
 
-Everything here is blocking and heavy (keyring, fastapi, uvicorn, sqlalchemy), so the
+Everything here may block (the keyring, config files, a local server starting), so the
 app calls `Target.open()` from a thread worker after its first frame is on screen
-(issue 3: the embedded server never holds back the first paint). Imports stay inside
-the functions for the same reason.
+(issue 3: the server never holds back the first paint). Imports stay inside the
+functions for the same reason.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from tui_app.domain.clock import Clock
+if TYPE_CHECKING:
+    from tui_app.client.local_server import LocalServer
+    from tui_app.client.prefetch import Prefetch
 
 
 @dataclass(slots=True)
@@ -36,9 +38,10 @@ class Target:
     demo: bool = False
     demo_keys: int = 300
     home: Path | None = None
-    clock: Clock | None = None  # the embedded server's clock (tests move it)
-    # The embedded server already starting in a child process (see embedded_child).
-    child: Any = field(default=None, compare=False)
+    # The local server, found or already starting (the command line does that before
+    # Textual is imported), and the first screenful being fetched from it.
+    local: LocalServer | None = field(default=None, compare=False)
+    prefetch: Prefetch | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -46,21 +49,29 @@ class Target:
             return self.server
         return "embedded demo server" if self.demo else "embedded server"
 
-    def open(self) -> Connection:
-        if self.child is not None:
-            return _from_child(self)
-        if not self.demo:
-            configured = _configured(self.server, self.profile)
-            if configured is not None:
-                return configured
-        return _embedded(self)
+    def open(self, *, again: bool = False) -> Connection:
+        """Blocking. `again`: after a lost connection — the local server may have
+        stopped (idle, killed, upgraded) and is found or started anew."""
+        from tui_app.client import local_server
+
+        local = self.local
+        if local is None or (again and not local.demo):
+            if not self.demo and local is None:
+                configured = _configured(self.server, self.profile)
+                if configured is not None:
+                    return configured
+            local = (local_server.start_demo(self.demo_keys) if self.demo
+                     else local_server.connect(self.home))
+        url, token = local.wait()
+        return Connection(url=url, token=token, credential=local.credential, embedded=True,
+                          close=local.close)
 
 
 def surely_embedded(server: str | None, profile: str | None) -> bool:
     """True when no server can be configured: no flag, no variable, no config file.
 
-    Cheap (no config parsing), so the command line can start the embedded server's
-    process before anything else; anything less certain is left to `Target.open`."""
+    Cheap (no config parsing), so the command line can find or start the local server
+    before anything else; anything less certain is left to `Target.open`."""
     import os
 
     from tui_app import paths
@@ -68,25 +79,6 @@ def surely_embedded(server: str | None, profile: str | None) -> bool:
     if server or profile or os.environ.get("AGENTKEYS_SERVER"):
         return False
     return not (paths.config_dir() / "config.toml").exists()
-
-
-def _from_child(target: Target) -> Connection:
-    url, token = target.child.wait()
-    where = "demo login, in memory" if target.demo else "embedded server, in memory"
-    return Connection(url=url, token=token, credential=where, embedded=True,
-                      close=target.child.close)
-
-
-def _embedded(target: Target) -> Connection:
-    from tui_app.server.embedded import start_embedded
-
-    server = start_embedded(
-        target.home, demo=target.demo, demo_keys=target.demo_keys, clock=target.clock
-    )
-    where = "demo login, in memory" if target.demo else "embedded server, in memory"
-    return Connection(
-        url=server.url, token=server.token, credential=where, embedded=True, close=server.stop
-    )
 
 
 def _configured(server: str | None, profile: str | None) -> Connection | None:

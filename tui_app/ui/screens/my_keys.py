@@ -104,12 +104,23 @@ class MyKeysScreen(Screen[None]):
         self.query_one("#key-details", KeyDetails).border_title = "Details"
         self.query_one("#active-keys").focus()
         self.app.backend_ready.subscribe(self, self._on_backend_ready)
+        self.app.first_view.subscribe(self, self._show_first_view)
         self.set_interval(60, self._render_lists)  # relative times stay true
         if self.app.connected:
             self.load_keys()
+        elif self.app.prefetched is not None:
+            self._show_first_view(self.app.prefetched[1])
 
     def _on_backend_ready(self, _me: Me) -> None:
-        self.load_keys()
+        key = self.selected_key if self.loaded else None
+        self.load_keys(keep_id=key.id if key else None)
+
+    def _show_first_view(self, keys: list[AgentKey]) -> None:
+        """The keys fetched at start-up, before the client is ready (app._use_prefetched);
+        load_keys replaces them as soon as it is."""
+        if self.loaded:
+            return
+        self._show_loaded(keys, None, first=True)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.app.report_worker_failure(event)  # worker events do not bubble
@@ -134,7 +145,9 @@ class MyKeysScreen(Screen[None]):
                                            what="Loading your keys")
         if keys is None:
             return
-        first = not self.loaded
+        self._show_loaded(keys, keep_id, first=not self.loaded)
+
+    def _show_loaded(self, keys: list[AgentKey], keep_id: str | None, *, first: bool) -> None:
         self.all_keys = list(keys)
         self._events.clear()
         self.loaded = True

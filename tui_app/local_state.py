@@ -1,0 +1,134 @@
+"""The local server's lock and state file, shared by the server process and its clients.
+
+One local server per data directory (the embedded default, SPEC §3). While it runs it
+holds an exclusive lock on `local-server.lock`, and `local-server.json` (mode 0600, in
+the 0700 data directory) says where it listens and with which login token the local
+user's `agentkeys` talks to it — SPEC §3: "The embedded default keeps its own token in
+its data dir". That token is no new exposure: whoever can read that directory can read
+the pepper and the database anyway.
+
+The code fingerprint tells a client whether the running server is this installation's
+code; an upgrade (or, for developers, an edited server module) replaces the old server
+instead of talking to it. Pure standard library: clients read this before Textual is
+even imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tui_app import __version__
+from tui_app.private_files import atomic_write, read_private
+
+STATE_FILE = "local-server.json"
+LOCK_FILE = "local-server.lock"
+_CODE_ROOT = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True, slots=True)
+class LocalState:
+    url: str
+    token: str = field(repr=False)
+    pid: int
+    fingerprint: str
+
+
+def data_dir(home: Path | None) -> Path:
+    """The embedded default's data directory: AGENTKEYS_HOME/data or the platform's."""
+    if home is None:
+        from tui_app import paths
+
+        return paths.data_dir()
+    path = Path(home) / "data"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def code_fingerprint() -> str:
+    """This installation's server code: version, interpreter, and every module's size and
+    modification time (~50 stats, well under a millisecond)."""
+    digest = hashlib.sha256(f"{__version__}\0{os.path.realpath(sys.executable)}".encode())
+    for folder in ("server", "server/routes", "domain"):
+        with os.scandir(_CODE_ROOT / folder) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.name.endswith(".py"):
+                    info = entry.stat()
+                    digest.update(f"{folder}/{entry.name}\0{info.st_size}\0"
+                                  f"{info.st_mtime_ns}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def is_locked(directory: Path) -> bool:
+    """True while a local server process holds the lock of this data directory."""
+    try:
+        fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases a lock we may just have taken
+    return False
+
+
+def take_lock(directory: Path) -> int | None:
+    """The lock's file descriptor, held until the process ends; None if taken already.
+    The holder's pid goes into the lock file: whoever must stop it can, even when the
+    state file is gone or untrusted."""
+    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    return fd
+
+
+def lock_holder(directory: Path) -> int | None:
+    """The pid written by the lock's holder (meaningful only while is_locked())."""
+    try:
+        return int((directory / LOCK_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def read_state(directory: Path) -> LocalState | None:
+    """The state file, or None when it is missing, damaged or not private (then it is
+    ignored, not trusted: a fresh server replaces it)."""
+    try:
+        raw = read_private(directory / STATE_FILE)
+    except PermissionError:
+        return None
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+        return LocalState(url=str(data["url"]), token=str(data["token"]),
+                          pid=int(data["pid"]), fingerprint=str(data["fingerprint"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def write_state(directory: Path, state: LocalState) -> None:
+    body = json.dumps({"url": state.url, "token": state.token, "pid": state.pid,
+                       "fingerprint": state.fingerprint})
+    atomic_write(directory / STATE_FILE, body.encode(), mode=0o600)
+
+
+def remove_state(directory: Path, pid: int) -> None:
+    """Remove the state file if it is still this process's."""
+    current = read_state(directory)
+    if current is not None and current.pid == pid:
+        with contextlib.suppress(FileNotFoundError):
+            (directory / STATE_FILE).unlink()
