@@ -109,3 +109,33 @@ def test_surely_embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.delenv("AGENTKEYS_SERVER")
     (tmp_path / "config" / "config.toml").write_text('default_profile = "work"\n')
     assert not surely_embedded(None, None)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24), (160, 50)])
+async def test_first_frame_estimate_of_the_pane_width_is_exact(home: Path,
+                                                               size: tuple[int, int]) -> None:
+    """Keys shown before the first layout use an estimated width: it must be the real one,
+    or the names of the very first frame are cut short."""
+    estimates: dict[str, int] = {}
+    original = KeyList._content_width
+
+    def spy(self: KeyList) -> int:
+        width = original(self)
+        if not self.size.width:
+            estimates.setdefault(self.id or "", width)
+        return width
+
+    KeyList._content_width = spy  # type: ignore[method-assign]
+    try:
+        url, token = local_server.connect(home).wait()
+        local = local_server.connect(home)
+        prefetch = Prefetch(url, token)
+        assert _wait_until(prefetch.ready)
+        app = AgentKeysApp(Target(home=home, local=local, prefetch=prefetch))
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            for pane in ("active-keys", "inactive-keys"):
+                table = app.screen.query_one(f"#{pane}", KeyList)
+                assert estimates[pane] == table.scrollable_content_region.width, pane
+    finally:
+        KeyList._content_width = original  # type: ignore[method-assign]

@@ -7,11 +7,15 @@ TUI's first paint do not pay for what they do not use.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from tui_app import __version__
+
+if TYPE_CHECKING:
+    import argparse
 
 # Exit codes (SPEC §3), mirroring gh.
 EXIT_OK = 0
@@ -21,6 +25,8 @@ EXIT_AUTH = 4  # not logged in / token rejected
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     from tui_app.cli import admin, auth, keys, server, tui
 
     parser = argparse.ArgumentParser(
@@ -42,8 +48,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         # importing every command's module just to parse nothing.
         from tui_app.cli import tui
 
-        args = argparse.Namespace(command=None, server=None, profile=None,
-                                  handler=tui.run_tui)
+        args: Any = SimpleNamespace(command=None, server=None, profile=None,
+                                    handler=tui.run_tui)
     else:
         args = build_parser().parse_args(argv)
     try:

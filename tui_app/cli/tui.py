@@ -7,12 +7,13 @@ background worker (issue 3).
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from tui_app.ui.backend import Target
 
 
@@ -86,6 +87,8 @@ def _run(target: Target) -> int:
 
 def _key_count(value: str) -> int:
     """argparse type: a usage error (exit 2), not a crash, for a bad --keys."""
+    import argparse
+
     try:
         count = int(value)
     except ValueError:

@@ -15,14 +15,16 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from tui_app import local_state
+
+if TYPE_CHECKING:
+    import subprocess  # imported when a server must be started: not on the way to the TUI
 
 START_TIMEOUT = 60.0  # a first run migrates a database; a cold disk can be slow
 CREDENTIAL_LABEL = "embedded server, token in its data dir"
@@ -77,6 +79,8 @@ class LocalServer:
 
     def _last_log_line(self) -> str:
         assert self.proc is not None
+        import subprocess
+
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(5)
         lines: list[str] = []
@@ -89,6 +93,8 @@ class LocalServer:
         """A demo server stops now; the local server stays up for the next run."""
         if not self.demo or self.proc is None:
             return
+        import subprocess
+
         if self.proc.stdin is not None:
             with contextlib.suppress(OSError):
                 self.proc.stdin.close()
@@ -111,8 +117,7 @@ def connect(home: Path | None = None) -> LocalServer:
             return LocalServer(state=state)
         # Other code (an upgrade), or a state file we may not trust: replace it.
         _stop(directory)
-    proc, log_path = _spawn(["--home", str(home)] if home is not None else [], directory,
-                            stdin=subprocess.DEVNULL)
+    proc, log_path = _spawn(["--home", str(home)] if home is not None else [], directory)
     return LocalServer(proc=proc, directory=directory, log_path=log_path)
 
 
@@ -120,7 +125,8 @@ def start_demo(keys: int) -> LocalServer:
     from tui_app import paths
 
     directory = paths.state_dir()
-    proc, log_path = _spawn(["--demo", "--keys", str(keys)], directory, stdin=subprocess.PIPE)
+    # Its stdin is our pipe: it stops when we close it, or when we die.
+    proc, log_path = _spawn(["--demo", "--keys", str(keys)], directory, stdin_pipe=True)
     return LocalServer(proc=proc, log_path=log_path, demo=True)
 
 
@@ -134,7 +140,8 @@ def stop(home: Path | None = None, timeout: float = 10.0) -> bool:
 
 
 def _stop(directory: Path, timeout: float = 10.0) -> None:
-    pid = local_state.lock_holder(directory)
+    state = local_state.read_state(directory)
+    pid = local_state.lock_holder(directory) or (state.pid if state else None)
     if pid is not None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGTERM)
@@ -146,13 +153,17 @@ def _stop(directory: Path, timeout: float = 10.0) -> None:
         time.sleep(0.02)
 
 
-def _spawn(args: list[str], log_dir: Path, *, stdin: int) -> tuple[subprocess.Popen[bytes], Path]:
+def _spawn(args: list[str], log_dir: Path, *, stdin_pipe: bool = False
+           ) -> tuple[subprocess.Popen[bytes], Path]:
+    import subprocess
+
     log_path = log_dir / ("demo-server.log" if "--demo" in args else "local-server.log")
     log: IO[bytes]
     with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen(
             [sys.executable, "-m", "tui_app.server.local", *args],
-            stdin=stdin, stdout=subprocess.PIPE, stderr=log, close_fds=True,
+            stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=log, close_fds=True,
             # Its own session: the terminal's ctrl+c and hang-up are the TUI's business,
             # and the local server outlives the TUI.
             start_new_session=True,

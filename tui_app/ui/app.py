@@ -146,8 +146,8 @@ class AgentKeysApp(App[None]):
             self._use_connection(self._given)
         prefetch = self._target.prefetch
         if prefetch is not None:
-            if prefetch.ready():  # usually: then the first frame shows the keys
-                self._use_prefetched(prefetch.result())
+            if prefetch.ready():  # usually: the answer came while Textual was importing,
+                self._use_prefetched(prefetch.result())  # so the first frame has the keys
             else:
                 self._await_prefetch()
 

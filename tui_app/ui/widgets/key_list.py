@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.css.scalar import Unit
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 from tui_app.domain.status import KeyStatus
@@ -72,7 +74,27 @@ class KeyList(DataTable[Text]):
 
     def _name_width(self) -> int:
         fixed = sum(self._FIXED[self.pane]) + 2 * 3  # cell padding on three columns
-        return max(10, self.scrollable_content_region.width - fixed - 1)
+        return max(10, self._content_width() - fixed - 1)
+
+    def _content_width(self) -> int:
+        """Exact once laid out. Before that (keys shown in the very first frame, see
+        app._use_prefetched) an estimate from the terminal's width and the `fr` widths of
+        this pane's column and its siblings in the stylesheet, so that the names are not
+        cut short in that frame; on_resize then makes it exact."""
+        if self.size.width:
+            return self.scrollable_content_region.width
+        column = self.parent
+        body = column.parent if column is not None else None
+        if not isinstance(column, Widget) or body is None:
+            return 0
+        widths = [child.styles.width for child in body.children]
+        if column.styles.width is None or any(
+                width is None or width.unit is not Unit.FRACTION for width in widths):
+            return 0
+        share = column.styles.width.value / sum(width.value for width in widths if width)
+        columns = max(int(self.app.size.width * share), int(column.styles.min_width.value)
+                      if column.styles.min_width else 0)
+        return columns - self.styles.gutter.width - 1  # the border, the scrollbar's column
 
     def _add_columns(self) -> None:
         first, second = self._FIXED[self.pane]
