@@ -158,3 +158,14 @@ def test_demo_server_lives_as_long_as_its_tui(home: Path) -> None:
     demo.close()
     assert demo.proc is not None and demo.proc.returncode is not None
     assert _wait_until(lambda: not (Path(home) / "data" / local_state.STATE_FILE).exists())
+
+
+def test_server_stop_command(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tui_app.cli import main
+
+    local_server.connect(home).wait()
+    for expected in ("Stopped the local server.", "No local server is running."):
+        with pytest.raises(SystemExit) as done:
+            main(["server", "stop"])
+        assert done.value.code == 0 and capsys.readouterr().out.strip() == expected
+    assert not local_state.is_locked(local_state.data_dir(home))

@@ -102,6 +102,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     _database_option(seed)
     seed.set_defaults(handler=run_seed)
 
+    stop = commands.add_parser(
+        "stop", help="stop the local server (the embedded default) now",
+        description="Stop the local server that `agentkeys` starts when no server is "
+        "configured. It stops by itself after an hour without requests, and the next "
+        "`agentkeys` starts it again; its keys stay in the data directory.",
+    )
+    stop.set_defaults(handler=run_stop)
+
 
 def _database_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -294,6 +302,17 @@ def run_seed(args: argparse.Namespace) -> int:
     summary = ", ".join(f"{n:,} {what}" for what, n in counts.items())
     print(f"Seeded {summary} into {_safe_url(settings.database_url)} in {took:.1f} s.",
           file=sys.stderr)
+    return 0
+
+
+def run_stop(args: argparse.Namespace) -> int:
+    from tui_app.client.local_server import LocalServerError, stop
+
+    try:
+        stopped = stop()
+    except LocalServerError as exc:
+        return _fail(str(exc))
+    print("Stopped the local server." if stopped else "No local server is running.")
     return 0
 
 
