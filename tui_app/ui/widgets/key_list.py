@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.css.scalar import Unit
 from textual.widget import Widget
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.timefmt import expires_within, relative
@@ -104,7 +105,11 @@ class KeyList(DataTable[Text]):
         self.add_column(labels[1], width=second, key="third")
 
     def on_resize(self) -> None:
-        # The name column takes what the others leave; only known once laid out.
+        # The name column takes what the others leave; only known once laid out. Keys
+        # shown before the first layout were cut to an estimate (_content_width) that is
+        # usually exact: nothing to redo then.
+        if self.columns and self.columns[ColumnKey("name")].width == self._name_width():
+            return
         if self._now is not None:
             self.show(self.keys, self._now)
         else:
