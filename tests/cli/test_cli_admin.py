@@ -45,7 +45,7 @@ def test_listing_formats(cli, team) -> None:
     table = cli("admin", "keys", "--team", team["name"], tty=True)
     header, *rows = table.out.splitlines()
     assert header.startswith("ID") and "OWNER" in header and "LAST USED" in header
-    assert len(rows) == 6 and any("in 4 days" in r for r in rows)
+    assert len(rows) == 6 and any("in 5 days" in r for r in rows)
 
     narrow = cli("admin", "keys", "--team", team["name"], tty=True, columns=80)
     assert narrow.out.splitlines()[0].split() == ["ID", "NAME", "OWNER", "STATUS"]

@@ -110,8 +110,8 @@ def test_list_outputs(cli, logged_in) -> None:
     table = cli("keys", "list", tty=True)
     header, *lines = table.out.splitlines()
     assert header.split() == ["ID", "NAME", "STATUS", "EXPIRES", "LAST", "USED", "SCOPE"]
-    assert any("alpha" in line and "in 29 days" in line and "never" in line for line in lines)
-    assert any("beta" in line and "in 6 days" in line for line in lines)
+    assert any("alpha" in line and "in 30 days" in line and "never" in line for line in lines)
+    assert any("beta" in line and "in 7 days" in line for line in lines)
 
     listed = json.loads(cli("keys", "list", "--json").out)
     assert {k["name"] for k in listed} == {"alpha", "beta"}
@@ -145,7 +145,7 @@ def test_expiring_within_for_cron(cli, logged_in) -> None:
     table = cli("keys", "list", "--expiring-within", "1w", tty=True)
     assert table.code == 0 and "soon" in table.out and "later" not in table.out
     none = cli("keys", "list", "--expiring-within", "1d", tty=True)
-    assert none.code == 0 and "No active key expires within 1 days" in none.out
+    assert none.code == 0 and "No active key expires within 1 day." in none.out
     assert cli("keys", "list", "--expiring-within", "soon").code == 2
 
 
@@ -244,7 +244,7 @@ def test_tables_fit_an_80_column_terminal(cli, logged_in) -> None:
     header, *rows = narrow.out.splitlines()
     assert header.split() == ["ID", "NAME", "STATUS", "EXPIRES"]
     assert all(len(line) <= 80 for line in narrow.out.splitlines())
-    assert any("deploy bot for" in row and "…" in row and "in 29 days" in row for row in rows)
+    assert any("deploy bot for" in row and "…" in row and "in 30 days" in row for row in rows)
     wide = cli("keys", "list", tty=True, columns=120)
     assert wide.out.splitlines()[0].split()[-1] == "SCOPE"
     assert all(len(line) <= 120 for line in wide.out.splitlines())

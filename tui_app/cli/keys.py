@@ -261,7 +261,8 @@ def run_list(args: argparse.Namespace) -> int:
                 table.add(key_row(key, now, tty))
             if not keys and tty:
                 if args.expiring_within is not None:
-                    print(f"No active key expires within {args.expiring_within} days.")
+                    days = args.expiring_within
+                    print(f"No active key expires within {days} day{'' if days == 1 else 's'}.")
                 else:
                     print("No keys. Create one: agentkeys keys create NAME")
         return EXIT_OK

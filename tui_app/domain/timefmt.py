@@ -22,7 +22,9 @@ def _span(seconds: float) -> str:
         return f"{max(1, int(seconds // _MINUTE))} min"
     if seconds < _DAY:
         return f"{int(seconds // _HOUR)} h"
-    days = int(seconds // _DAY)
+    # Nearest day, not floor: a key made for 30 days reads "in 30 days", not "in 29 days"
+    # one second later.
+    days = max(1, round(seconds / _DAY))
     if days < 365:
         return "1 day" if days == 1 else f"{days} days"
     years = days // 365
