@@ -3,7 +3,7 @@
 What: requests/s and p50/p99 latency of `POST /v1/verify` from a closed-loop keep-alive
 client at 1, 8 and 32 concurrent connections, against `agentkeys serve` on SQLite and on
 PostgreSQL, beside a bare FastAPI endpoint returning a constant, served by the same uvicorn
-settings (one worker, same log config) and measured in the same run.
+settings (one worker; tui_app.cli.server.uvicorn_options) and measured in the same run.
 Targets: verify >= 0.5x the bare endpoint's rate; p99 < 10 ms at 8 clients.
 
 Knobs (env): AGENTKEYS_BENCH_SECONDS (per case, default 3), AGENTKEYS_BENCH_ROUNDS
@@ -62,13 +62,17 @@ def bare_app() -> Any:
 
 
 def _serve_bare(port: int) -> subprocess.Popen[bytes]:
-    # Same uvicorn settings as `agentkeys serve` (one process, its log config, access log on).
+    # The same uvicorn settings as `agentkeys serve` (one process; its log config with the
+    # access log on, HTTP parser and event loop), taken from the function serve uses.
     code = (
-        "import uvicorn; from tui_app.cli.server import uvicorn_log_config; "
+        "import uvicorn; from tui_app.cli.server import uvicorn_options; "
         f"uvicorn.run('bench.verify:bare_app', factory=True, host='127.0.0.1', port={port}, "
-        "log_config=uvicorn_log_config())"
+        "**uvicorn_options())"
     )
-    return start_process([sys.executable, "-c", code], env={"PYTHONPATH": str(_repo())})
+    # The repository first, then whatever PYTHONPATH the run was given (as the agentkeys
+    # server inherits it), so both servers import the same packages.
+    path = os.pathsep.join(p for p in (str(_repo()), os.environ.get("PYTHONPATH")) if p)
+    return start_process([sys.executable, "-c", code], env={"PYTHONPATH": path})
 
 
 def _repo() -> Path:

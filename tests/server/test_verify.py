@@ -38,6 +38,18 @@ async def test_codes_follow_the_key_status(api, org, clock) -> None:
     assert result["code"] == "TOKEN_REVOKED" and result["valid"] is False
 
 
+async def test_the_caller_is_checked_before_the_body(api, org) -> None:
+    """A caller without a well-formed login token gets 401 whatever the body, even one
+    that is not JSON; a signed-in gateway gets the per-field 422."""
+    json_type = {"Content-Type": "application/json"}
+    for caller in ({}, auth("akp_live_nope"), auth(keyformat.generate())):
+        r = await api.post("/v1/verify", content=b"{not json", headers=json_type | caller)
+        assert r.status_code == 401, r.text
+    r = await api.post("/v1/verify", content=b"{not json",
+                       headers=json_type | org.service.headers)
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "body"
+
+
 async def test_tool_lists(api, org) -> None:
     _, allow = await create_key(api, org.owner, allowed_tools=["search", "read_file"],
                                 blocked_tools=["deploy"])

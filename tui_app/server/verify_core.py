@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 import weakref
 from collections import namedtuple
 from collections.abc import Sequence
@@ -149,13 +150,19 @@ def record_use(engine: Engine, settings: Settings, row: Any, now: datetime,
 
 
 # --- The /v1/verify hot path ------------------------------------------------------------
-# Same rules as check_key, but the reads go straight to the driver with fixed SQL
-# strings (SQLite: a pooled DBAPI connection; PostgreSQL: psycopg's async connection,
-# see hot_lookup_async): per call, SQLAlchemy's statement execution (cache key, compile
-# lookup, result processing) cost more than the indexed lookup itself. One statement
-# per verify reads the key, its owner's role and the people it refers to; when the
-# caller's sign-in is not in the 1-second cache, the same statement reads it too, so a
-# verify is one round trip to the database. Nothing about agent keys is cached.
+# Same rules as check_key, but the database work goes straight to the driver with fixed
+# SQL: per call, SQLAlchemy's statement execution and pool checkout, and psycopg's
+# generic query machinery, cost several times more than the indexed lookup itself. One
+# statement per verify reads the key, its owner's role and the people it refers to; when
+# the caller's sign-in is not in the 1-second cache, the same statement reads it too, so
+# a verify is one round trip to the database (plus, for a key with a rate limit, one
+# atomic UPSERT; and at most once a minute per key, the last-use UPDATE). Nothing about
+# agent keys is cached.
+#   SQLite: one connection per engine and thread, kept out of the pool (the route runs
+#   on the event-loop thread; checkout and checkin cost more than the read).
+#   PostgreSQL: libpq connections (psycopg.pq) driven from the event loop — the loop
+#   answers other requests while the database works — with server-side prepared
+#   statements; at most _PG_MAX per engine and event loop.
 
 _KEY_FIELDS = (
     "id", "name", "description", "owner_id", "owner_active", "owner_email", "owner_name",
@@ -191,22 +198,46 @@ _CALLER_SELECT = "t.expires_at, t.revoked_at, u.id, u.email, u.name, u.role, u.a
 _CALLER_FROM = "login_tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = {p}"
 
 
-def _hot_sql(p: str) -> dict[str, str]:
-    key_from, caller_from = _KEY_FROM.format(p=p), _CALLER_FROM.format(p=p)
+def _hot_sql(p1: str, p2: str, p3: str, p4: str) -> dict[str, str]:
+    """The hot statements, with numbered placeholders p1… (SQLite "?1", libpq "$1")."""
+    key = f"SELECT {_KEY_SELECT} FROM {_KEY_FROM}"
+    caller = f"SELECT {_CALLER_SELECT} FROM {_CALLER_FROM}"
     return {
-        "key": f"SELECT {_KEY_SELECT} FROM {key_from}",
-        "caller": f"SELECT {_CALLER_SELECT} FROM {caller_from}",
+        "key": key.format(p=p1),
+        "caller": caller.format(p=p1),
         # Both in one round trip: each side is a unique-index lookup (0 or 1 row); the
         # one-row anchor keeps the other side when one of them is missing.
         "both": (
             f"SELECT a.*, b.* FROM (SELECT 1 AS one) o"
-            f" LEFT JOIN (SELECT {_CALLER_SELECT} FROM {caller_from}) a ON 1 = 1"
-            f" LEFT JOIN (SELECT {_KEY_SELECT} FROM {key_from}) b ON 1 = 1"
+            f" LEFT JOIN ({caller.format(p=p1)}) a ON 1 = 1"
+            f" LEFT JOIN ({key.format(p=p2)}) b ON 1 = 1"
+        ),
+        # Count one request in the key's current minute, atomically across processes.
+        "hit": (
+            f"INSERT INTO rate_limit (key_id, window_start, count) VALUES ({p1}, {p2}, 1)"
+            " ON CONFLICT (key_id, window_start) DO UPDATE SET count = rate_limit.count + 1"
+            " RETURNING count"
+        ),
+        "forget": f"DELETE FROM rate_limit WHERE key_id = {p1} AND window_start < {p2}",
+        # Conditional, so concurrent callers (other processes too) write once per window.
+        "use": (
+            f"UPDATE keys SET last_used_at = {p2}, last_used_tool = {p4} WHERE id = {p1}"
+            f" AND (last_used_at IS NULL OR last_used_at <= {p3})"
         ),
     }
 
 
-_HOT_SQL = {"sqlite": _hot_sql("?"), "postgresql": _hot_sql("%s")}
+_SQLITE_SQL = _hot_sql("?1", "?2", "?3", "?4")
+_PG_SQL = _hot_sql("$1", "$2", "$3", "$4")
+# PostgreSQL folds the first-of-the-minute cleanup into the UPSERT's statement (one round
+# trip): data-modifying CTEs share one snapshot, and the DELETE touches only older windows.
+_PG_SQL["hit"] = (
+    f"WITH hit AS ({_PG_SQL['hit']}),"
+    " gone AS (DELETE FROM rate_limit WHERE key_id = $1 AND window_start < $2"
+    " AND (SELECT count FROM hit) = 1)"
+    " SELECT count FROM hit"
+)
+del _PG_SQL["forget"]
 
 
 @dataclass
@@ -242,22 +273,21 @@ def _key_row(values: Sequence[Any]) -> KeyRecord | None:
     for i in _KEY_TIMES:
         if fields[i] is not None:
             fields[i] = db.from_millis(int(fields[i]))
-    for i in _KEY_JSON:  # JSON arrives as text on SQLite, parsed on PostgreSQL
+    for i in _KEY_JSON:  # JSON arrives as text
         if isinstance(fields[i], str):
             fields[i] = json.loads(fields[i])
     fields[_KEY_ACTIVE] = bool(fields[_KEY_ACTIVE])
     return KeyRow._make(fields)
 
 
-def _hot_statement(dialect: str, caller_digest: str | None, key_digest: str | None
-                   ) -> tuple[str, tuple[str, ...], str] | None:
-    sql = _HOT_SQL[dialect]
+def _lookup_shape(caller_digest: str | None, key_digest: str | None
+                  ) -> tuple[str, tuple[str, ...]] | None:
     if caller_digest is not None and key_digest is not None:
-        return sql["both"], (caller_digest, key_digest), "both"
+        return "both", (caller_digest, key_digest)
     if caller_digest is not None:
-        return sql["caller"], (caller_digest,), "caller"
+        return "caller", (caller_digest,)
     if key_digest is not None:
-        return sql["key"], (key_digest,), "key"
+        return "key", (key_digest,)
     return None
 
 
@@ -273,79 +303,257 @@ def _hot_rows(shape: str, values: Sequence[Any] | None
     return None, _key_row(values)
 
 
-def hot_lookup(engine: Engine, caller_digest: str | None, key_digest: str | None
-               ) -> tuple[CallerRow | None, KeyRecord | None]:
-    """Read the caller's token (when given) and the key (when given) in one statement.
-    Used for SQLite (an in-process read); PostgreSQL goes through hot_lookup_async."""
-    statement = _hot_statement(engine.dialect.name, caller_digest, key_digest)
-    if statement is None:
-        return None, None
-    sql, params, shape = statement
-    with db.raw_autocommit_cursor(engine) as cursor:
-        cursor.execute(sql, params)
-        return _hot_rows(shape, cursor.fetchone())
+def _window(now: datetime) -> int:
+    return int(now.timestamp()) // 60 * 60
 
 
-# PostgreSQL: the round trip is awaited on the event loop (psycopg's async connection),
-# so the loop parses and answers other requests meanwhile instead of blocking on the
-# socket. At most _ASYNC_MAX connections per engine and event loop (more callers wait
-# for one); idle ones are kept, and closed with the engine.
-_ASYNC_MAX = 10
+class HotDatabase:
+    """The statements of one verify, run on the driver directly (see above)."""
+
+    async def lookup(self, caller_digest: str | None, key_digest: str | None
+                     ) -> tuple[CallerRow | None, KeyRecord | None]:
+        """The caller's token (when given) and the key (when given), in one statement."""
+        found = _lookup_shape(caller_digest, key_digest)
+        if found is None:
+            return None, None
+        shape, params = found
+        return _hot_rows(shape, await self._one(shape, params))
+
+    async def hit(self, key_id: str, now: datetime) -> tuple[int, int]:
+        """Count one request in the key's current minute; returns (count, window start)."""
+        window = _window(now)
+        values = await self._one("hit", (key_id, window))
+        assert values is not None  # INSERT … RETURNING always returns the row
+        return int(values[0]), window
+
+    async def record_use(self, key_id: str, now: datetime, cutoff: datetime,
+                         tool: str | None) -> None:
+        await self._one("use", (key_id, db.to_millis(now), db.to_millis(cutoff), tool))
+
+    async def _one(self, name: str, params: tuple[Any, ...]) -> Sequence[Any] | None:
+        """Run the statement `name` (see _hot_sql); its first row, if any."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
 
 
-@dataclass
-class _AsyncLookups:
-    gate: asyncio.Semaphore
-    idle: list[Any]
+class _SqliteHot(HotDatabase):
+    """A pooled connection taken out of the pool for good (same pragmas: it was made by
+    the engine), one per thread; each statement is its own transaction. Closed with
+    the engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conns: dict[int, Any] = {}
+
+    def connection(self) -> Any:
+        ident = threading.get_ident()
+        conn = self._conns.get(ident)
+        if conn is None:
+            fairy = self._engine.raw_connection()
+            conn = self._conns[ident] = fairy.driver_connection
+            fairy.detach()
+        return conn
+
+    async def _one(self, name: str, params: tuple[Any, ...]) -> Sequence[Any] | None:
+        conn = self.connection()
+        values = conn.execute(_SQLITE_SQL[name], params).fetchone()
+        if name == "hit" and values[0] == 1:  # first call of a new minute: forget the old
+            conn.execute(_SQLITE_SQL["forget"], params)
+        return values
+
+    def close(self) -> None:
+        for conn in self._conns.values():
+            conn.close()
+        self._conns.clear()
 
 
-_ASYNC: weakref.WeakKeyDictionary[Engine, dict[Any, _AsyncLookups]] = (
-    weakref.WeakKeyDictionary()
-)
+_PG_MAX = 10
+_PG_PREPARED = {name: f"agentkeys_{name}".encode() for name in _PG_SQL}
+_PG_BOOL, _PG_INTS = 16, frozenset((20, 21, 23))  # type OIDs: bool, int8, int2, int4
 
 
-def _async_lookups(engine: Engine, loop: Any) -> _AsyncLookups:
-    per_loop = _ASYNC.get(engine)
+class _PgLane:
+    """One libpq connection used by one verify at a time, watched by the event loop for
+    as long as it lives (registering and unregistering it per query costs syscalls)."""
+
+    def __init__(self, conn: Any, loop: asyncio.AbstractEventLoop) -> None:
+        from psycopg import DatabaseError, pq  # imported only where PostgreSQL is used
+
+        self.error = DatabaseError
+        self.ok = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK)
+        self.conn = conn  # the psycopg.AsyncConnection that owns the socket
+        self.pg = conn.pgconn
+        self.encoding = conn.info.encoding
+        self.pg.nonblocking = 1
+        self.loop = loop
+        self.fd = self.pg.socket
+        self.waiter: asyncio.Future[None] | None = None
+        self.closed = False
+        loop.add_reader(self.fd, self._readable)
+
+    def _readable(self) -> None:
+        waiter = self.waiter
+        if waiter is not None:
+            if not waiter.done():
+                waiter.set_result(None)
+            return
+        # Nobody is waiting: the server spoke unprompted (a notice) or hung up. Read it,
+        # so the socket stops being readable; a connection that is gone is closed.
+        try:
+            self.pg.consume_input()
+        except Exception:
+            self.close()
+
+    def close(self) -> None:
+        """Unwatch the socket, then close it (before its number can be reused)."""
+        if self.closed:
+            return
+        self.closed = True
+        loop = self.loop
+        if loop.is_running() and not _in_loop(loop):  # engine disposed from another thread
+            loop.call_soon_threadsafe(self._unwatch_and_finish)
+        else:
+            self._unwatch_and_finish()
+
+    def _unwatch_and_finish(self) -> None:
+        if not self.loop.is_closed():
+            self.loop.remove_reader(self.fd)
+        self.pg.finish()
+
+    async def run(self, name: str, params: tuple[Any, ...]) -> Sequence[Any] | None:
+        pg = self.pg
+        pg.send_query_prepared(_PG_PREPARED[name], [
+            None if p is None else str(p).encode(self.encoding) for p in params])
+        loop = self.loop
+        while pg.flush():  # only when the socket's buffer is full
+            await _ready(loop, loop.add_writer, loop.remove_writer, self.fd)
+        # No read attempt before waiting: the answer is never there yet, and a read that
+        # finds nothing is a wasted syscall.
+        while True:
+            self.waiter = loop.create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+            pg.consume_input()
+            if not pg.is_busy():
+                break
+        result = None
+        while (next_result := pg.get_result()) is not None:
+            result = next_result
+        if result is None or result.status not in self.ok:
+            message = result.error_message if result is not None else b""
+            raise self.error(message.decode(self.encoding, "replace") or f"{name} failed")
+        if not result.ntuples:  # no such row, or an UPDATE
+            return None
+        values: list[Any] = []
+        for i in range(result.nfields):
+            raw = result.get_value(0, i)
+            oid = result.ftype(i)
+            if raw is None:
+                values.append(None)
+            elif oid in _PG_INTS:
+                values.append(int(raw))
+            elif oid == _PG_BOOL:
+                values.append(raw == b"t")
+            else:  # text, varchar, json: as text
+                values.append(raw.decode(self.encoding))
+        return values
+
+
+async def _ready(loop: Any, add: Any, remove: Any, fd: int) -> None:
+    """Wait until `fd` is ready (add/remove: the loop's reader or writer functions)."""
+    waiter = loop.create_future()
+    add(fd, _wake, waiter)
+    try:
+        await waiter
+    finally:
+        remove(fd)
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+class _PostgresHot(HotDatabase):
+    """libpq connections for one event loop: at most _PG_MAX, more callers wait."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(
+            hide_password=False)
+        self._gate = asyncio.Semaphore(_PG_MAX)
+        self._idle: list[_PgLane] = []
+
+    async def _one(self, name: str, params: tuple[Any, ...]) -> Sequence[Any] | None:
+        async with self._gate:
+            lane = self._idle.pop() if self._idle else None
+            while lane is not None and lane.closed:  # the server hung up while it was idle
+                lane = self._idle.pop() if self._idle else None
+            if lane is None:
+                lane = await self._connect()
+            try:
+                values = await lane.run(name, params)
+            except BaseException:
+                lane.close()  # broken or interrupted mid-statement: not reused
+                raise
+            self._idle.append(lane)
+        return values
+
+    async def _connect(self) -> _PgLane:
+        import psycopg
+
+        conn = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+        try:
+            for name, sql in _PG_SQL.items():
+                await conn.execute(f"PREPARE {_PG_PREPARED[name].decode()} AS {sql}")
+        except BaseException:
+            await conn.close()
+            raise
+        return _PgLane(conn, asyncio.get_running_loop())
+
+    def close(self) -> None:
+        for lane in self._idle:
+            lane.close()
+        self._idle.clear()
+
+
+_HOT: weakref.WeakKeyDictionary[Engine, dict[Any, HotDatabase]] = weakref.WeakKeyDictionary()
+
+
+def _close_hot(engine: Engine) -> None:
+    """engine.dispose() closes the hot path's connections too."""
+    for hot in (_HOT.pop(engine, None) or {}).values():
+        hot.close()
+
+
+def hot_database(engine: Engine) -> HotDatabase:
+    """The verify path's database access for `engine` (and, on PostgreSQL, this event
+    loop: an asyncio connection belongs to the loop that made it)."""
+    per_loop = _HOT.get(engine)
     if per_loop is None:
-        per_loop = _ASYNC[engine] = {}
-
-        @sa.event.listens_for(engine, "engine_disposed")
-        def _close_idle(_engine: Engine) -> None:
-            for lookups in (_ASYNC.pop(_engine, None) or {}).values():
-                for conn in lookups.idle:
-                    conn.pgconn.finish()  # synchronous close of the socket
+        per_loop = _HOT[engine] = {}
+        if not sa.event.contains(engine, "engine_disposed", _close_hot):
+            sa.event.listen(engine, "engine_disposed", _close_hot)
+    if engine.dialect.name != "postgresql":
+        found = per_loop.get(None)
+        if found is None:
+            found = per_loop[None] = _SqliteHot(engine)
+        return found
+    loop = asyncio.get_running_loop()
     found = per_loop.get(loop)
     if found is None:
-        found = per_loop[loop] = _AsyncLookups(asyncio.Semaphore(_ASYNC_MAX), [])
+        found = per_loop[loop] = _PostgresHot(engine)
     return found
-
-
-async def hot_lookup_async(engine: Engine, caller_digest: str | None,
-                           key_digest: str | None) -> tuple[CallerRow | None, KeyRecord | None]:
-    """hot_lookup for PostgreSQL, awaiting the database instead of blocking the loop."""
-    statement = _hot_statement(engine.dialect.name, caller_digest, key_digest)
-    if statement is None:
-        return None, None
-    sql, params, shape = statement
-    import psycopg
-
-    lookups = _async_lookups(engine, asyncio.get_running_loop())
-    async with lookups.gate:
-        if lookups.idle:
-            conn = lookups.idle.pop()
-        else:
-            conninfo = engine.url.set(drivername="postgresql").render_as_string(
-                hide_password=False)
-            conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
-        try:
-            async with conn.cursor() as cursor:
-                await cursor.execute(sql, params)
-                values = await cursor.fetchone()
-        except BaseException:
-            conn.pgconn.finish()  # broken or interrupted mid-statement: not reused
-            raise
-        lookups.idle.append(conn)
-    return _hot_rows(shape, values)
 
 
 def key_out(row: KeyRecord, now: datetime) -> AgentKeyOut:
@@ -359,13 +567,13 @@ def key_out(row: KeyRecord, now: datetime) -> AgentKeyOut:
     return keys_store.to_out(row, now, refs)
 
 
-def judge_key(engine: Engine, settings: Settings, row: KeyRecord | None, now: datetime, *,
-              tool: str | None, access: str | None, key: AgentKeyOut | None = None,
-              use_tool: str | None = None) -> Outcome:
-    """The verify rules and writes for a key already read (by hot_lookup or check_key).
+def judge_rules(row: KeyRecord | None, now: datetime, *, tool: str | None,
+                access: str | None, key: AgentKeyOut | None = None) -> Outcome:
+    """The verify rules for a key already read, without the writes: VALID here means
+    "count it against the rate limit, then it is valid" (see judge_key).
 
     Effective permission = owner's role ∩ key scope ∩ tool lists; no access given means
-    read. `use_tool` is what last use records when it differs from the tool checked.
+    read.
     """
     if row is None:
         return Outcome("TOKEN_INVALID", MESSAGES["TOKEN_INVALID"])
@@ -383,20 +591,56 @@ def judge_key(engine: Engine, settings: Settings, row: KeyRecord | None, now: da
         code = "SCOPE_FORBIDDEN"
     if code is not None:
         outcome.code, outcome.message = code, MESSAGES[code]
+    return outcome
+
+
+def _count(outcome: Outcome, count: int, window_start: int, now: datetime) -> None:
+    """Apply the key's rate limit to a VALID outcome, given this call's count."""
+    limit = outcome.row.rate_limit_rpm
+    reset = db.from_millis((window_start + 60) * 1000)
+    outcome.ratelimit = RateLimitOut(
+        limit=limit, remaining=max(0, limit - count), reset_at=to_rfc3339(reset) or "",
+    )
+    if count > limit:
+        outcome.code, outcome.message = "RATE_LIMITED", MESSAGES["RATE_LIMITED"]
+        outcome.retry_after = max(1, int((reset - now).total_seconds() + 0.999))
+
+
+def judge_key(engine: Engine, settings: Settings, row: KeyRecord | None, now: datetime, *,
+              tool: str | None, access: str | None, key: AgentKeyOut | None = None,
+              use_tool: str | None = None) -> Outcome:
+    """The verify rules and writes for a key already read (check_key: whoami).
+
+    `use_tool` is what last use records when it differs from the tool checked.
+    """
+    outcome = judge_rules(row, now, tool=tool, access=access, key=key)
+    if not outcome.valid:
         return outcome
+    row = outcome.row  # the same row, known to exist
     if row.rate_limit_rpm:
         with engine.begin() as conn:
-            count, window_start = hit(conn, row.id, now)
-        reset = db.from_millis((window_start + 60) * 1000)
-        outcome.ratelimit = RateLimitOut(
-            limit=row.rate_limit_rpm, remaining=max(0, row.rate_limit_rpm - count),
-            reset_at=to_rfc3339(reset) or "",
-        )
-        if count > row.rate_limit_rpm:
-            outcome.code, outcome.message = "RATE_LIMITED", MESSAGES["RATE_LIMITED"]
-            outcome.retry_after = max(1, int((reset - now).total_seconds() + 0.999))
+            _count(outcome, *hit(conn, row.id, now), now)
+        if not outcome.valid:
             return outcome
     record_use(engine, settings, row, now, use_tool if use_tool is not None else tool)
+    return outcome
+
+
+async def judge_key_hot(hot: HotDatabase, settings: Settings, row: KeyRecord | None,
+                        now: datetime, *, tool: str | None, access: str | None) -> Outcome:
+    """judge_key for /v1/verify: the same rules and writes, on the hot path's database
+    access (one statement each, each its own transaction: the UPSERT is atomic alone)."""
+    outcome = judge_rules(row, now, tool=tool, access=access)
+    if not outcome.valid:
+        return outcome
+    row = outcome.row  # the same row, known to exist
+    if row.rate_limit_rpm:
+        _count(outcome, *await hot.hit(row.id, now), now)
+        if not outcome.valid:
+            return outcome
+    resolution = timedelta(seconds=settings.last_used_resolution_s)
+    if row.last_used_at is None or row.last_used_at <= now - resolution:
+        await hot.record_use(row.id, now, now - resolution, tool[:64] if tool else None)
     return outcome
 
 
