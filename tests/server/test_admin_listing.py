@@ -1,5 +1,6 @@
 """Admin listing: every filter, sort and order, paged by cursor, equals a brute-force
-computation over a few hundred keys; totals too; managers see their teams only."""
+computation over a few hundred keys; totals too; managers see their teams only. Team
+listings both ways: through key_teams and by the owners' own keys, cursors shared."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from tui_app.domain.ids import new_id
 from tui_app.domain.status import derive_status
-from tui_app.server import db, users_store
+from tui_app.server import db, listing, users_store
 
 SORT_RANK = {"active": 0, "inactive": 1, "expired": 2, "revoked": 3}
 
@@ -114,6 +115,21 @@ def seeded(server_app, org, clock):
     return seed_keys(server_app, org, clock)
 
 
+@pytest.fixture(params=["key_teams", "owner_ids"])
+def team_route(request, monkeypatch) -> tuple[str, list[Any]]:
+    """Team listings through key_teams (what the route picks here) or by the owners' own
+    keys (what it picks for a few people of a big team); gives the paths taken."""
+    taken: list[Any] = []
+    real = listing.team_path
+
+    def choose(*args: Any, **kw: Any) -> Any:
+        taken.append(real(*args, **kw) if request.param == "key_teams" else None)
+        return taken[-1]
+
+    monkeypatch.setattr(listing, "team_path", choose)
+    return request.param, taken
+
+
 async def test_every_sort_and_order_pages_correctly(api, org, clock, seeded) -> None:
     for sort in ("name", "owner", "status", "created_at", "expires_at", "last_used_at"):
         for order in ("asc", "desc"):
@@ -123,7 +139,7 @@ async def test_every_sort_and_order_pages_correctly(api, org, clock, seeded) -> 
             assert got == [r["id"] for r in expected], (sort, order)
 
 
-async def test_filters_match_brute_force(api, org, clock, seeded) -> None:
+async def test_filters_match_brute_force(api, org, clock, seeded, team_route) -> None:
     now = clock.now
     cases: list[tuple[dict, dict]] = [
         ({"status": "active"}, {"statuses": ("active",)}),
@@ -142,6 +158,10 @@ async def test_filters_match_brute_force(api, org, clock, seeded) -> None:
         ({"stale_days": 30}, {"stale_days": 30}),
         ({"never_used": "true"}, {"never_used": True}),
         ({"expiring_within_days": 30}, {"expiring_within_days": 30}),
+        ({"team": "red", "owner": org.member.id}, {"owner_ids": {org.member.id}}),
+        ({"team": "red", "q": "ci-bot", "never_used": "true"},
+         {"owner_ids": {org.owner.id, org.member.id, org.manager.id, org.deactivated.id},
+          "q": "ci-bot", "never_used": True}),
         ({"status": "active", "stale_days": 90, "team": "red"},
          {"statuses": ("active",), "stale_days": 90,
           "owner_ids": {org.owner.id, org.member.id, org.manager.id, org.deactivated.id}}),
@@ -161,9 +181,38 @@ async def test_filters_match_brute_force(api, org, clock, seeded) -> None:
         for status in ("active", "inactive", "expired", "revoked"):
             assert totals[status] == sum(1 for x in base if x["status"] == status), params
         assert totals["all"] == len(base)
+    route, taken = team_route
+    assert any(p is not None for p in taken) is (route == "key_teams")
 
 
-async def test_manager_sees_only_their_teams(api, org, clock, seeded) -> None:
+async def test_team_listing_pages_across_both_paths(api, org, clock, seeded,
+                                                   monkeypatch) -> None:
+    """Every sort and order, the path switching at each page: cursors are the same."""
+    flip = [0]
+    real = listing.team_path
+
+    def alternate(*args: Any, **kw: Any) -> Any:
+        flip[0] += 1
+        return real(*args, **kw) if flip[0] % 2 else None
+
+    monkeypatch.setattr(listing, "team_path", alternate)
+    red = {org.owner.id, org.member.id, org.manager.id, org.deactivated.id}
+    for params, spec in (({"team": "red"}, {}),
+                         ({"team": "red", "status": "active"}, {"statuses": ("active",)}),
+                         ({"team": "red", "status": "expired,revoked"},
+                          {"statuses": ("expired", "revoked")})):
+        expected = brute(seeded, clock.now, owner_ids=red, **spec)
+        for sort in ("name", "owner", "status", "created_at", "expires_at", "last_used_at"):
+            for order in ("asc", "desc"):
+                got = await fetch_all(api, org.admin.headers,
+                                      params | {"sort": sort, "order": order}, 7)
+                want = sorted(expected, key=lambda r, s=sort: (sort_value(r, s), r["id"]),
+                              reverse=order == "desc")
+                assert got == [r["id"] for r in want], (params, sort, order)
+    assert flip[0] > 100
+
+
+async def test_manager_sees_only_their_teams(api, org, clock, seeded, team_route) -> None:
     red = {org.owner.id, org.member.id, org.manager.id, org.deactivated.id}
     got = await fetch_all(api, org.manager.headers, {"sort": "name", "order": "asc"}, 100)
     expected = sorted((r for r in seeded if r["owner_id"] in red),
@@ -171,6 +220,8 @@ async def test_manager_sees_only_their_teams(api, org, clock, seeded) -> None:
     assert got == [r["id"] for r in expected]
     got = await fetch_all(api, org.manager.headers, {"team": "blue"}, 100)
     assert got == []
+    route, taken = team_route
+    assert any(p is not None for p in taken) is (route == "key_teams")
 
 
 async def test_time_moves_status_between_filters(api, org, clock, seeded) -> None:

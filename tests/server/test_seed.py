@@ -87,7 +87,10 @@ def _schema_objects(engine: sa.Engine) -> set[str]:
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             return set(conn.execute(sa.text(
-                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "UNION SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal"
             )).scalars())
         return set(conn.execute(sa.text(
             "SELECT type || ':' || name FROM sqlite_master WHERE sql IS NOT NULL"
@@ -106,6 +109,24 @@ def test_search_index_in_step_after_bulk_load(seeded: tuple[sa.Engine, str]) -> 
     found = client.get("/v1/admin/keys", params={"q": owner, "limit": 500})
     assert found.status_code == 200, found.text
     assert len(found.json()["items"]) == expected > 0
+
+
+def test_key_teams_in_step_after_bulk_load(seeded: tuple[sa.Engine, str]) -> None:
+    """Loaded with its triggers off, key_teams is filled as one set: exactly the rows the
+    triggers would have written."""
+    engine, _url = seeded
+    kt = db.key_teams
+    with engine.connect() as conn:
+        want = set(conn.execute(migrations.key_teams_rows()))
+        have = set(conn.execute(sa.select(kt.c.team_id, kt.c.key_id,
+                                          *(kt.c[c] for c in db.KEY_TEAMS_COLUMNS))))
+    assert have == want and len(have) > KEYS
+    if engine.dialect.name == "postgresql":  # switched off for the load, and on again
+        with engine.connect() as conn:
+            states = set(conn.execute(sa.text(
+                "SELECT tgenabled FROM pg_trigger WHERE tgname LIKE 'key_teams%' "
+                "AND tgrelid = to_regclass('keys')")).scalars())
+        assert states == {"O"}
 
 
 def _statuses(engine: sa.Engine) -> Counter[str]:

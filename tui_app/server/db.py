@@ -143,9 +143,19 @@ keys = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, default=1),
 )
 
+
+
+def expires_sort(table: sa.Table) -> sa.ColumnElement[Any]:
+    return sa.func.coalesce(table.c.expires_at, sa.literal_column(str(NEVER_EXPIRES_SORT)))
+
+
+def last_used_sort(table: sa.Table) -> sa.ColumnElement[Any]:
+    return sa.func.coalesce(table.c.last_used_at, sa.literal_column(str(NEVER_USED_SORT)))
+
+
 # Keyset pagination indexes: every sort column + id, plus the predicates we filter on.
-EXPIRES_SORT = sa.func.coalesce(keys.c.expires_at, sa.literal_column(str(NEVER_EXPIRES_SORT)))
-LAST_USED_SORT = sa.func.coalesce(keys.c.last_used_at, sa.literal_column(str(NEVER_USED_SORT)))
+EXPIRES_SORT = expires_sort(keys)
+LAST_USED_SORT = last_used_sort(keys)
 sa.Index("ix_keys_name", keys.c.name_lower, keys.c.id)
 sa.Index("ix_keys_owner_sort", keys.c.owner_email, keys.c.id)
 sa.Index("ix_keys_created", keys.c.created_at, keys.c.id)
@@ -158,6 +168,31 @@ sa.Index("ix_keys_revoked", keys.c.revoked_at)
 # Covering index for totals per status: an index-only scan instead of reading the table.
 STATE_INDEX = sa.Index("ix_keys_state", keys.c.owner_id, keys.c.revoked_at, keys.c.expires_at,
                        keys.c.disabled_at, keys.c.owner_active)
+
+# One row per (team, key of a member of that team): the key's listing columns, copied
+# (KEY_TEAMS_COLUMNS), so a team's keys in any sort order are one index range instead of a
+# read of every member's keys and a sort (a 400-member team holds ~8,000 of a million
+# keys). Kept in step with keys and team_members by triggers (migrations v5), so every
+# writer, raw SQL included, keeps it right; a manager's page read through it is still
+# checked against the people they may see (routes/admin.py).
+KEY_TEAMS_COLUMNS = ("owner_id", "name_lower", "owner_email", "owner_active", "created_at",
+                     "expires_at", "last_used_at", "revoked_at", "disabled_at")
+key_teams = sa.Table(
+    "key_teams",
+    metadata,
+    sa.Column("team_id", sa.String(40), primary_key=True),
+    sa.Column("key_id", _text_c(40), primary_key=True),  # (team_id, key_id): sort by status
+    *(sa.Column(c.name, c.type, nullable=c.nullable)
+      for c in (keys.c[name] for name in KEY_TEAMS_COLUMNS)),
+    # SQLite: stored in primary-key order, so a team's rows sit together.
+    sqlite_with_rowid=False,
+)
+KT = key_teams
+sa.Index("ix_key_teams_name", KT.c.team_id, KT.c.name_lower, KT.c.key_id)
+sa.Index("ix_key_teams_owner_sort", KT.c.team_id, KT.c.owner_email, KT.c.key_id)
+sa.Index("ix_key_teams_created", KT.c.team_id, KT.c.created_at, KT.c.key_id)
+sa.Index("ix_key_teams_expires_sort", KT.c.team_id, expires_sort(KT), KT.c.key_id)
+sa.Index("ix_key_teams_last_used_sort", KT.c.team_id, last_used_sort(KT), KT.c.key_id)
 
 audit = sa.Table(
     "audit",
@@ -304,24 +339,3 @@ def autocommit_read(engine: Engine) -> Iterator[sa.Connection]:
 def write_tx(engine: Engine) -> Any:
     """A transaction that writes (on SQLite: BEGIN IMMEDIATE). Same as engine.begin()."""
     return engine.begin()
-
-
-@contextmanager
-def raw_autocommit_cursor(engine: Engine) -> Iterator[Any]:
-    """A DBAPI cursor on a pooled connection, each statement its own transaction (no
-    BEGIN/COMMIT round trips), for fixed SQL on the hottest read paths (verify)."""
-    fairy = engine.raw_connection()
-    try:
-        driver = fairy.driver_connection
-        pg = engine.dialect.name == "postgresql"
-        if pg:  # a local flag in psycopg (no round trip); restored before the pool gets it
-            driver.autocommit = True  # type: ignore[union-attr]
-        cursor = fairy.cursor()
-        try:
-            yield cursor
-        finally:
-            cursor.close()
-            if pg:
-                driver.autocommit = False  # type: ignore[union-attr]
-    finally:
-        fairy.close()

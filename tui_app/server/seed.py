@@ -6,9 +6,10 @@ audit entries); `agentkeys demo` and `start_embedded(demo=True)` use it.
 
 `seed_bulk` fills a database fast: rows are generated in plain tuples and inserted through
 the DBAPI (SQLite: executemany in large batches in one transaction; PostgreSQL: COPY),
-with the keys table's secondary indexes dropped during the load and rebuilt after when
-the load is large. Seeded keys have no secret: their digest is random bytes, so no token
-exists that could match them.
+with the secondary indexes and triggers of keys, team_members and key_teams dropped during
+the load and rebuilt after when the load is large (key_teams is then filled in one
+INSERT … SELECT, the triggers' work done as one set). Seeded keys have no secret: their
+digest is random bytes, so no token exists that could match them.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.keyformat import BASE62
-from tui_app.server import db
+from tui_app.server import db, migrations
 from tui_app.server.users_store import search_text
 
 DAY_MS = 86_400_000
@@ -335,9 +336,10 @@ class _Writer:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
 
-    def secondary_objects(self, table: str) -> list[tuple[str, str, str]]:
-        """(kind, name, SQL to recreate) of the table's secondary indexes and triggers,
-        read from the database itself, so whatever the migrations added is covered."""
+    def secondary_objects(self, table: str) -> list[tuple[str, str]]:
+        """(statement to drop, statement to restore) for each of the table's secondary
+        indexes and triggers, read from the database itself, so whatever the migrations
+        added is covered."""
         if self.postgres:
             rows = self.query(
                 "SELECT indexname, indexdef FROM pg_indexes "
@@ -347,13 +349,21 @@ class _Writer:
                 "WHERE k.conrelid = to_regclass(%s))",
                 (table, table),
             )
-            return [("INDEX", name, sql) for name, sql in rows]
+            # Triggers are switched off and on rather than dropped: their definitions
+            # stay exactly as the migrations wrote them.
+            triggers = self.query(
+                "SELECT tgname FROM pg_trigger "
+                "WHERE tgrelid = to_regclass(%s) AND NOT tgisinternal", (table,))
+            return ([(f'DROP INDEX IF EXISTS "{name}"', sql) for name, sql in rows]
+                    + [(f'ALTER TABLE "{table}" DISABLE TRIGGER "{name}"',
+                        f'ALTER TABLE "{table}" ENABLE TRIGGER "{name}"')
+                       for (name,) in triggers])
         rows = self.query(
             "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? "
             "AND type IN ('index', 'trigger') AND sql IS NOT NULL",
             (table,),
         )
-        return [(kind.upper(), name, sql) for kind, name, sql in rows]
+        return [(f'DROP {kind.upper()} IF EXISTS "{name}"', sql) for kind, name, sql in rows]
 
     def commit(self) -> None:
         if self.postgres:
@@ -407,11 +417,14 @@ def seed_bulk(
     writer = _Writer(engine)
     counts: dict[str, int] = {}
     try:
-        dropped: list[tuple[str, str, str]] = []
+        dropped: list[tuple[str, str]] = []
         if rebuild:
-            dropped = writer.secondary_objects("keys")
-            for kind, name, _sql in dropped:
-                writer.execute(f'DROP {kind} IF EXISTS "{name}"')
+            # key_teams' triggers live on keys and team_members: with them off, its rows
+            # are added as one set after the load (below).
+            for table in ("keys", "team_members", "key_teams"):
+                dropped += writer.secondary_objects(table)
+            for drop, _create in dropped:
+                writer.execute(drop)
         counts["teams"] = writer.write("teams", TEAM_COLUMNS, org.teams)
         counts["users"] = writer.write("users", USER_COLUMNS, org.user_rows(now_ms, rng))
         counts["team memberships"] = writer.write("team_members", MEMBER_COLUMNS, org.members)
@@ -432,9 +445,13 @@ def seed_bulk(
         audit_rows.sort(key=lambda row: row[0])  # audit seq follows time
         counts["audit entries"] = writer.write("audit", AUDIT_COLUMNS, audit_rows)
         if dropped:
+            # The new keys' owners are new people, members of new teams only.
+            fill = migrations.key_teams_fill([team[0] for team in org.teams])
+            writer.execute(str(fill.compile(dialect=engine.dialect,
+                                            compile_kwargs={"literal_binds": True})))
             say("rebuilding indexes")
-            for _kind, _name, sql in dropped:
-                writer.execute(sql)
+            for _drop, create in dropped:
+                writer.execute(create)
             if not writer.postgres and writer.query(
                 "SELECT 1 FROM sqlite_master WHERE name = 'keys_fts'"
             ):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query, Request
@@ -55,36 +55,73 @@ def admin_list_keys(
     )
     with db.read_tx(engine_of(request)) as conn:
         # Who the listing may cover, as explicit owner ids where that is a short list:
-        # the planner then knows how few rows it is about (see listing.list_keys).
+        # the planner then knows how few rows it is about (see listing.list_keys). A
+        # manager's view is kept to the people they may see by `owners` alone, which only
+        # ever narrows from `visible`: said twice (IN visible AND IN owners), PostgreSQL
+        # multiplies the two selectivities, expects 3 rows and picks a plan that reads
+        # 37,000 blocks (250-480 ms for a 400-member team, measured).
         visible = keys_store.visible_owner_ids(conn, caller)  # None: everyone (admin)
-        scope = sa.true() if visible is None else db.keys.c.owner_id.in_(visible)
         owners: set[str] | None = None if visible is None else set(visible)
         if owner is not None and owner.strip():
             found = users_store.find_user(conn, owner)
             wanted = {found.id} if found is not None else set()
             owners = wanted if owners is None else owners & wanted
+        # The team the listing stays within: the `team` filter, or a manager's only team.
+        team_id: str | None = None
         if team is not None and team.strip():
             t = db.teams
             team_id = conn.execute(
                 sa.select(t.c.id).where(sa.or_(t.c.id == team.strip(),
                                                t.c.name == team.strip()))
             ).scalar()
-            members = set() if team_id is None else set(conn.execute(
-                sa.select(db.team_members.c.user_id)
-                .where(db.team_members.c.team_id == team_id)).scalars())
-            owners = members if owners is None else owners & members
+            if team_id is None:
+                owners = set()
+        elif visible is not None and len(caller.team_ids) == 1:
+            team_id = caller.team_ids[0]
+        path: listing.TeamPath | None = None
+        checked: set[str] | None = None  # on the team path, the owners it may return
+        if team_id is not None and owners is None:
+            # An admin's view of a whole team: nobody to leave out. The member list is
+            # needed only to count, or for the other path.
+            path = listing.team_path(team_id, q=filters.q)
+            if path is None or include_totals:
+                owners = _members(conn, team_id)
+        elif team_id is not None and owners is not None:
+            members = _members(conn, team_id)
+            if team is not None and team.strip():
+                owners &= members
+            if owners <= members:
+                path = listing.team_path(team_id, owners, members, q=filters.q)
+                checked = owners
         if owners is not None:
             filters.owner_ids = tuple(sorted(owners))
-        rows, next_cursor = listing.list_keys(
-            conn, scope=scope, filters=filters, now=now, sort=sort, order=order,
-            limit=limit, cursor=cursor,
-            few_owners=owners is not None
-            and listing.few_owners(conn.dialect.name, len(owners)),
-        )
+
+        def page(via: listing.TeamPath | None) -> tuple[list[Any], str | None]:
+            return listing.list_keys(
+                conn, filters=filters, now=now, sort=sort, order=order, limit=limit,
+                cursor=cursor, team=via,
+                # Visibility: filters.owner_ids, or on the team path `via` (and the check
+                # below).
+                scope=sa.true(),
+                few_owners=via is None and owners is not None
+                and listing.few_owners(conn.dialect.name, len(owners)),
+            )
+
+        rows, next_cursor = page(path)
+        if path is not None and checked is not None and any(
+                row.owner_id not in checked for row in rows):
+            # Team membership changed between our reads (key_teams has the new member,
+            # `members` did not): the owners' own keys give the exact answer.
+            rows, next_cursor = page(None)
         items = keys_store.many_out(conn, rows, now)
-        totals = (Totals(**listing.totals(conn, scope=scope, filters=filters, now=now))
+        totals = (Totals(**listing.totals(conn, scope=sa.true(), filters=filters, now=now))
                   if include_totals else None)
     return KeyPage(items=items, next_cursor=next_cursor, totals=totals)
+
+
+def _members(conn: sa.Connection, team_id: str) -> set[str]:
+    return set(conn.execute(sa.select(db.team_members.c.user_id)
+                            .where(db.team_members.c.team_id == team_id)).scalars())
 
 
 @router.post("/keys/bulk", response_model=BulkOut, summary="One action on many keys")
