@@ -6,7 +6,8 @@ HMAC digest is looked up. Messages never contain the token.
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, Request, Security
@@ -68,16 +69,22 @@ def authenticate_user(request: Request, token: str, *, with_teams: bool = True) 
     now = settings.clock()
     digest = security.digest(settings.pepper_bytes, token)
     with db.autocommit_read(engine_of(request)) as conn:
-        row = conn.execute(_TOKEN_LOOKUP, {"digest": digest}).first()
-        if row is None:
-            raise unauthorized("TOKEN_INVALID", "This login token is not known here.")
-        if row.revoked_at is not None:
-            raise unauthorized("TOKEN_REVOKED", "This login token was revoked.")
-        if row.expires_at is not None and row.expires_at <= now:
-            raise unauthorized("TOKEN_EXPIRED", "This login token has expired.")
-        if not row.active:
-            raise unauthorized("TOKEN_INACTIVE", "This account is deactivated.")
+        row = check_login_row(conn.execute(_TOKEN_LOOKUP, {"digest": digest}).first(), now)
         return users_store.caller_from_row(conn, row, with_teams=with_teams)
+
+
+def check_login_row(row: Any, now: datetime) -> Any:
+    """The login token's row (token and account columns), if it may sign in: else 401
+    with the reason. Shared with verify's own lookup (routes/verify.py)."""
+    if row is None:
+        raise unauthorized("TOKEN_INVALID", "This login token is not known here.")
+    if row.revoked_at is not None:
+        raise unauthorized("TOKEN_REVOKED", "This login token was revoked.")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise unauthorized("TOKEN_EXPIRED", "This login token has expired.")
+    if not row.active:
+        raise unauthorized("TOKEN_INACTIVE", "This account is deactivated.")
+    return row
 
 
 # The dependencies are `async def` and query inline: two indexed reads (well under a

@@ -24,6 +24,7 @@ from tui_app.server.auth import (
     VERIFIER_CACHE_SECONDS,
     bearer_token,
     check_format,
+    check_login_row,
     engine_of,
     settings_of,
     unauthorized,
@@ -46,14 +47,7 @@ _VERIFIER_CACHE_MAX = 1024
 
 def _verifier_from(row: CallerRow | None, now: datetime) -> Caller:
     """authenticate_user's checks (same codes and messages), then the verify role."""
-    if row is None:
-        raise unauthorized("TOKEN_INVALID", "This login token is not known here.")
-    if row.revoked_at is not None:
-        raise unauthorized("TOKEN_REVOKED", "This login token was revoked.")
-    if row.expires_at is not None and row.expires_at <= now:
-        raise unauthorized("TOKEN_EXPIRED", "This login token has expired.")
-    if not row.active:
-        raise unauthorized("TOKEN_INACTIVE", "This account is deactivated.")
+    row = check_login_row(row, now)
     caller = Caller(id=row.id, email=row.email, name=row.name, role=Role(row.role),
                     active=row.active, team_ids=(), team_names=(), created_at=row.created_at)
     if not caller.role.may_verify:
