@@ -66,6 +66,16 @@ async def wait_for(pilot: Pilot[Any], condition: Any, timeout: float = 10.0) -> 
     raise AssertionError(f"condition never became true: {condition}")
 
 
+async def copy_secret_and_continue(pilot: Pilot[Any], back_to: Any) -> None:
+    """In the secret dialog: copy (OSC 52 here: no desktop clipboard in tests), confirm,
+    and wait until `back_to` (the screen underneath) is shown and settled again."""
+    await pilot.press("c")
+    await settle(pilot)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: pilot.app.screen is back_to)
+    await settle(pilot)
+
+
 def api_client(server: Any) -> httpx.Client:
     return httpx.Client(base_url=server.url, timeout=10,
                         headers={"Authorization": f"Bearer {server.token}"})

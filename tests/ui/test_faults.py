@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from typing import Any
 
-from shell_helpers import create_key, screen_text, settle, wait_for
+from shell_helpers import copy_secret_and_continue, create_key, screen_text, settle, wait_for
 from textual.widgets import Input
 
 from tui_app.ui.app import AgentKeysApp, ConnectionState
@@ -98,11 +98,7 @@ async def test_server_stops_and_comes_back(ui_server: Any, ui_clock: Any) -> Non
                        timeout=15)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, SecretDialog))
-        await pilot.press("c")
-        await settle(pilot)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen is screen)
-        await settle(pilot)
+        await copy_secret_and_continue(pilot, screen)
         assert sorted(k.name for k in screen.all_keys) == ["before-the-outage", "during-outage"]
     await relay.stop()
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from shell_helpers import (
     SECRET,
+    copy_secret_and_continue,
     create_key,
     make_app,
     screen_text,
@@ -71,11 +72,7 @@ async def test_create_through_the_modal_then_revoke(ui_server: Any, ui_clock: An
         secret = shown[0]
         assert whoami(ui_server, secret) == 200
 
-        await pilot.press("c")  # copy (OSC 52 here: no desktop clipboard in tests)
-        await settle(pilot)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen is screen)
-        await settle(pilot)
+        await copy_secret_and_continue(pilot, screen)
         assert names(app, "active-keys") == ["nightly-report"]
         assert screen.selected_key is not None and screen.selected_key.name == "nightly-report"
 

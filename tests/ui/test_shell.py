@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from shell_helpers import create_key, make_app, screen_text, settle, wait_for
+from shell_helpers import (
+    copy_secret_and_continue,
+    create_key,
+    make_app,
+    screen_text,
+    settle,
+    wait_for,
+)
 
 from tui_app.domain.timefmt import absolute, relative
 from tui_app.ui.commands import palette_commands
@@ -67,9 +74,5 @@ async def test_keyboard_only_at_80x24_with_no_color(ui_server: Any, ui_clock: An
         await wait_for(pilot, lambda: isinstance(app.screen, CreateKeyModal))
         await pilot.press(*"small-screen", "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, SecretDialog))
-        await pilot.press("c")
-        await settle(pilot)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen is screen)
-        await settle(pilot)
+        await copy_secret_and_continue(pilot, screen)
         assert sorted(k.name for k in screen.all_keys) == ["small-screen", "soon-gone"]
