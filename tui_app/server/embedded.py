@@ -1,7 +1,8 @@
-"""The backend inside the TUI's own process: uvicorn on 127.0.0.1 in a daemon thread.
+"""The backend on 127.0.0.1, served by uvicorn in a daemon thread of the calling process:
+the local server's process (tui_app/server/local.py), the demo's, and tests.
 
 `start_embedded()` blocks until the server answers, then returns the URL and a login
-token minted for this run (kept only in memory). The first run in a data directory
+token minted for it (revoked by `stop()`). The first run in a data directory
 creates the local organisation with the OS user as its admin. demo=True uses a
 throw-away directory seeded with a demo organisation and signs in as its admin.
 """

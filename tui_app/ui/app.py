@@ -392,10 +392,7 @@ class AgentKeysApp(App[None]):
         if self.me is not None and not self.me.user.role.sees_admin_view:
             self.notify("The Admin screen is for managers and admins.", markup=False)
             return
-        try:
-            self.switch_mode("admin")
-        except ImportError:
-            self.notify("The Admin screen is not available in this build.", markup=False)
+        self.switch_mode("admin")
 
     def action_show_audit(self) -> None:
         self.switch_mode("audit")
