@@ -13,6 +13,7 @@ before each run: the first start of the day, which also starts the server).
 
 from __future__ import annotations
 
+import compileall
 import fcntl
 import os
 import pty
@@ -119,6 +120,10 @@ def _time_to_markers(cmd: list[str], env: dict[str, str], markers: list[bytes]) 
 def run() -> None:
     from tui_app.client import local_server
 
+    # A wheel install byte-compiles the package (as pip did Textual's for the bare app);
+    # an editable one leaves it to the first import, which PYTHONDONTWRITEBYTECODE (set
+    # on some machines) forbids, so every start would compile our modules again.
+    compileall.compile_dir(ROOT / "tui_app", quiet=1)
     home = Path(tempfile.mkdtemp(prefix="agentkeys-bench-startup-"))
     load_before = os.getloadavg()
     try:

@@ -65,7 +65,8 @@ async def test_first_frame_shows_prefetched_keys(home: Path) -> None:
     assert _wait_until(prefetch.ready)
     app = AgentKeysApp(Target(home=home, local=local, prefetch=prefetch))
     async with app.run_test(size=(100, 30)) as pilot:
-        # My keys mounted with the prefetched keys: no request through the client yet.
+        # My keys shows the prefetched keys once its first frame is painted: no request
+        # through the client yet.
         assert app.prefetched is not None and app.prefetched[0].user.role.value == "admin"
         assert _active_names(app) == ["ci-deploy", "claude-code"]
         await wait_for(pilot, lambda: app.status.state is ConnectionState.CONNECTED)
@@ -112,30 +113,23 @@ def test_surely_embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @pytest.mark.parametrize("size", [(100, 30), (80, 24), (160, 50)])
-async def test_first_frame_estimate_of_the_pane_width_is_exact(home: Path,
-                                                               size: tuple[int, int]) -> None:
-    """Keys shown before the first layout use an estimated width: it must be the real one,
-    or the names of the very first frame are cut short."""
-    estimates: dict[str, int] = {}
-    original = KeyList._content_width
-
-    def spy(self: KeyList) -> int:
-        width = original(self)
-        if not self.size.width:
-            estimates.setdefault(self.id or "", width)
-        return width
-
-    KeyList._content_width = spy  # type: ignore[method-assign]
-    try:
-        url, token = local_server.connect(home).wait()
-        local = local_server.connect(home)
-        prefetch = Prefetch(url, token)
-        assert _wait_until(prefetch.ready)
-        app = AgentKeysApp(Target(home=home, local=local, prefetch=prefetch))
-        async with app.run_test(size=size) as pilot:
-            await pilot.pause()
-            for pane in ("active-keys", "inactive-keys"):
-                table = app.screen.query_one(f"#{pane}", KeyList)
-                assert estimates[pane] == table.scrollable_content_region.width, pane
-    finally:
-        KeyList._content_width = original  # type: ignore[method-assign]
+async def test_prefetched_rows_fill_the_pane(home: Path, size: tuple[int, int]) -> None:
+    """Rows are laid out when they are drawn, at the pane's real width: the name column
+    takes what the others leave, at any terminal size, from the first rows on."""
+    name = "a-rather-long-key-name-for-the-ci-deploy-robot"
+    url, token = local_server.connect(home).wait()
+    _add_keys(url, token, name)
+    local = local_server.connect(home)
+    prefetch = Prefetch(url, token)
+    assert _wait_until(prefetch.ready)
+    app = AgentKeysApp(Target(home=home, local=local, prefetch=prefetch))
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: _active_names(app) == [name])
+        table = app.screen.query_one("#active-keys", KeyList)
+        width = table.scrollable_content_region.width
+        line = table.render_line(1).text
+        assert len(line) == width
+        room = width - 12 - 12 - 3  # Expires and Last used, three spaces
+        shown = name if len(name) <= room else name[: room - 1] + "…"
+        assert line.startswith(f" {shown} ")
+        assert "in 30 days" in line

@@ -6,9 +6,9 @@ pulls in click and pygments), and those imports run after the first paint, holdi
 GIL. So when the local server is already running, the command line forks a small child
 before Textual is imported: it asks the local server for /v1/me and /v1/keys with the
 standard library's http.client and writes the answers to a pipe. It runs on the other
-core, so the TUI's own start-up does not slow down; My keys reads the pipe when it mounts
-and usually shows the keys in its first frame. Everything after that (refresh, actions,
-the details' events) goes through ApiClient as usual.
+core, so the TUI's own start-up does not slow down; the app reads the pipe as soon as
+its first frame is painted and My keys shows the keys in the next one. Everything after
+that (refresh, actions, the details' events) goes through ApiClient as usual.
 
 Best effort by design: any failure makes `result()` None and the app asks again through
 ApiClient, which reports errors properly. Only for the local server (plain HTTP on

@@ -7,7 +7,8 @@ and screens load when `app.backend_ready` fires (again after every reconnection)
 
 Start-up speed (issue 3, `make bench`): My keys is the *default* screen, not a mode
 created in on_mount (Textual reparses the whole stylesheet, twice, for a new mode);
-the worker starts only after the first frame has been rendered; httpx and its TLS
+the worker starts only after the first frame has been rendered; keys prefetched by the
+command line (client/prefetch.py) are shown in the frame after it; httpx and its TLS
 context are prepared while the embedded server starts; the first sign-in asks for the
 caller and the keys at once.
 """
@@ -144,12 +145,6 @@ class AgentKeysApp(App[None]):
         self.status = StatusInfo(url=self.server_url or self._target.label)
         if self._given is not None:
             self._use_connection(self._given)
-        prefetch = self._target.prefetch
-        if prefetch is not None:
-            if prefetch.ready():  # usually: the answer came while Textual was importing,
-                self._use_prefetched(prefetch.result())  # so the first frame has the keys
-            else:
-                self._await_prefetch()
 
     @work(thread=True, group="prefetch", exit_on_error=False)
     def _await_prefetch(self) -> None:
@@ -170,7 +165,15 @@ class AgentKeysApp(App[None]):
 
     def on_ready(self) -> None:
         """Start the heavy start-up once the first frame has been rendered: its imports
-        hold the GIL, so starting earlier would delay that frame."""
+        hold the GIL, so starting earlier would delay that frame. The prefetched keys
+        come first (issue 3): the models they need and their rows cost about as much as
+        the rest of that first frame, so they go in the next one."""
+        prefetch = self._target.prefetch
+        if prefetch is not None:
+            if prefetch.ready():  # usually: the answer came while Textual was importing
+                self._use_prefetched(prefetch.result())
+            else:
+                self._await_prefetch()
         if self._given is None and self.connection is None:
             self.call_after_refresh(self._open_backend)
         # Garbage collection was paused by the command line for the start-up (fewer

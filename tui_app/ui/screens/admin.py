@@ -28,7 +28,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Footer, Input, Select, Static
 
 from tui_app.client.errors import ApiError, ServerUnreachable
 from tui_app.client.export import count_from_totals, export_keys
@@ -46,6 +46,7 @@ from tui_app.ui.modals.bulk import (
 from tui_app.ui.modals.confirm import ConfirmModal
 from tui_app.ui.safe import safe_message, safe_text
 from tui_app.ui.widgets.key_table import SORT_KEYS, KeyTable
+from tui_app.ui.widgets.title_bar import TitleBar
 
 T = TypeVar("T")
 
@@ -112,6 +113,8 @@ EXPIRING_OPTIONS = [("Any expiry", "any"), ("Expiring 7 d", "7"), ("Expiring 30 
 class AdminScreen(Screen[None]):
     """Triage every key you may manage."""
 
+    CSS_PATH = "admin.tcss"  # loaded when first shown, not before the first frame
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "table('toggle_mark')", "Mark", id="admin-mark",
                 tooltip="Mark or unmark the highlighted key (marks survive filters)"),
@@ -168,7 +171,7 @@ class AdminScreen(Screen[None]):
     # -- layout ----------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="")
+        yield TitleBar()
         with Vertical(id="admin-body"):
             yield Static("", id="admin-title")
             with Horizontal(id="admin-filters"):

@@ -16,12 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Select
+from textual.widgets import DataTable, Footer, Select
 from textual.worker import Worker
 
 from tui_app.domain.models import AuditEvent, Me
 from tui_app.domain.timefmt import absolute
 from tui_app.ui.safe import safe_text
+from tui_app.ui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from tui_app.ui.app import AgentKeysApp
@@ -66,7 +67,7 @@ class AuditScreen(Screen[None]):
         self._listed_actions = len(self._actions)
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="")
+        yield TitleBar()
         with Horizontal(id="audit-filters"):
             yield Select([], prompt="All keys", id="audit-key", compact=True)
             yield Select(self._action_options(), prompt="All actions", id="audit-action",

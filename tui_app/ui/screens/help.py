@@ -14,7 +14,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input
+from textual.widgets import DataTable, Footer, Input
+
+from tui_app.ui.widgets.title_bar import TitleBar
 
 # Keys that live in modals (tui_app/ui/modals) and in Textual itself.
 DIALOG_KEYS: tuple[tuple[str, str, str], ...] = (
@@ -88,7 +90,7 @@ class HelpScreen(Screen[None]):
         self.rows: list[tuple[str, str, str]] = []
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="")
+        yield TitleBar()
         yield Input(placeholder="search keys and actions", id="help-search")
         yield DataTable(id="help-table", cursor_type="row", zebra_stripes=False)
         yield Footer(compact=True)

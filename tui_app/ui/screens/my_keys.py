@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.lazy import Lazy
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input
+from textual.widgets import Footer, Input
 from textual.worker import Worker
 
 from tui_app.client.errors import ServerUnreachable
@@ -29,6 +29,7 @@ from tui_app.ui.startup import resume_gc
 from tui_app.ui.widgets.key_details import KeyDetails
 from tui_app.ui.widgets.key_list import KeyList, is_expiring_soon
 from tui_app.ui.widgets.status_bar import StatusBar
+from tui_app.ui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     # Annotations only: the models (and their parsing) load with the client, after
@@ -85,7 +86,7 @@ class MyKeysScreen(Screen[None]):
         self._events: dict[str, tuple[AuditEvent, ...]] = {}
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="")
+        yield TitleBar()
         with Horizontal(id="my-keys-body"):
             with Vertical(id="key-lists"):
                 # Hidden until `/`: mounted just after the first frame (Lazy), which
@@ -238,9 +239,9 @@ class MyKeysScreen(Screen[None]):
             self.query_one("#key-details", KeyDetails).show_events(
                 self._events[key_id], self.app.clock())
 
-    @on(DataTable.RowHighlighted)
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == self._pane:
+    @on(KeyList.Highlighted)
+    def _key_highlighted(self, event: KeyList.Highlighted) -> None:
+        if event.key_list.id == self._pane:
             self._show_details()
 
     def on_descendant_focus(self, event: Any) -> None:

@@ -1,25 +1,28 @@
-"""One pane of My keys: a DataTable of keys with `Text` cells only.
+"""One pane of My keys (Active or Inactive): a LineTable of the person's keys.
 
-Cells are `rich.text.Text` built by safe_text, so nothing from the data is ever parsed
-as markup (a plain str cell would be: FIELD-NOTES "markup"). A person's keys are few,
-so the pane is rebuilt on every refresh; the cursor stays on the same key by id.
+A person's keys are few (they arrive all at once), so the pane holds them as a list and
+renders the visible lines from it; untrusted names go through safe.py's cleaner and are
+drawn as plain segments, never parsed as markup (FIELD-NOTES "markup"). Columns are
+laid out at render time, when the pane's width is known, so the very first frame (keys
+prefetched at start-up, issue 3) already shows names at their full width. The cursor
+stays on the same key by id when the keys are shown again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
-from textual.css.scalar import Unit
-from textual.widget import Widget
-from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
+from rich.style import Style
+from textual.geometry import Size
+from textual.message import Message
+from textual.strip import Strip
 
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.timefmt import expires_within, relative
-from tui_app.ui.safe import safe_text
+from tui_app.ui.safe import safe_message
+from tui_app.ui.widgets.line_table import Cell, LineTable
 
 if TYPE_CHECKING:
     # Annotations only: the models (and their parsing) load with the client, after
@@ -59,94 +62,129 @@ def is_expiring_soon(key: AgentKey, now: datetime) -> bool:
     )
 
 
-class KeyList(DataTable[Text]):
+_EXPIRING = Style.parse("bold yellow")
+_DIM = Style.parse("dim")
+_ITALIC = Style.parse("italic")
+
+
+class KeyList(LineTable):
     """The Active or the Inactive pane."""
 
-    _FIXED = {"active": (12, 12), "inactive": (9, 12)}
+    # Title and width of the two fixed columns; the name takes what they leave.
+    _COLUMNS: ClassVar[dict[str, tuple[tuple[str, int], tuple[str, int]]]] = {
+        "active": (("Expires", 12), ("Last used", 12)),
+        "inactive": (("Status", 9), ("Since", 12)),
+    }
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"key-list--header", "key-list--cursor"}
+
+    # The look of Textual's DataTable, which these panes were until issue 3's start-up
+    # budget asked for something lighter (line_table.py).
+    DEFAULT_CSS = """
+    KeyList {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        overflow-y: auto;
+        & > .key-list--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .key-list--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .key-list--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .key-list--header { background-tint: $foreground 5%; }
+            & > .key-list--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+        }
+    }
+    """
+
+    class Highlighted(Message):
+        """The cursor is on another key (None: the pane is empty)."""
+
+        def __init__(self, key_list: KeyList, key: AgentKey | None) -> None:
+            super().__init__()
+            self.key_list = key_list
+            self.key = key
+
+        @property
+        def control(self) -> KeyList:
+            return self.key_list
 
     def __init__(self, pane: str, *, id: str) -> None:
-        super().__init__(cursor_type="row", id=id, zebra_stripes=False)
+        super().__init__(id=id)
         self.pane = pane
         self.keys: list[AgentKey] = []
         self._now: datetime | None = None
+        self._announced: str | None = None
 
-    def on_mount(self) -> None:
-        self._add_columns()
-
-    def _name_width(self) -> int:
-        fixed = sum(self._FIXED[self.pane]) + 2 * 3  # cell padding on three columns
-        return max(10, self._content_width() - fixed - 1)
-
-    def _content_width(self) -> int:
-        """Exact once laid out. Before that (keys shown in the very first frame, see
-        app._use_prefetched) an estimate from the terminal's width and the `fr` widths of
-        this pane's column and its siblings in the stylesheet, so that the names are not
-        cut short in that frame; on_resize then makes it exact."""
-        if self.size.width:
-            return self.scrollable_content_region.width
-        column = self.parent
-        body = column.parent if column is not None else None
-        if not isinstance(column, Widget) or body is None:
-            return 0
-        widths = [child.styles.width for child in body.children]
-        if column.styles.width is None or any(
-                width is None or width.unit is not Unit.FRACTION for width in widths):
-            return 0
-        share = column.styles.width.value / sum(width.value for width in widths if width)
-        columns = max(int(self.app.size.width * share), int(column.styles.min_width.value)
-                      if column.styles.min_width else 0)
-        return columns - self.styles.gutter.width - 1  # the border, the scrollbar's column
-
-    def _add_columns(self) -> None:
-        first, second = self._FIXED[self.pane]
-        labels = ("Expires", "Last used") if self.pane == "active" else ("Status", "Since")
-        self.add_column("Name", width=self._name_width(), key="name")
-        self.add_column(labels[0], width=first, key="second")
-        self.add_column(labels[1], width=second, key="third")
-
-    def on_resize(self) -> None:
-        # The name column takes what the others leave; only known once laid out. Keys
-        # shown before the first layout were cut to an estimate (_content_width) that is
-        # usually exact: nothing to redo then.
-        if self.columns and self.columns[ColumnKey("name")].width == self._name_width():
-            return
-        if self._now is not None:
-            self.show(self.keys, self._now)
-        else:
-            self.clear(columns=True)
-            self._add_columns()
+    @property
+    def row_count(self) -> int:
+        return len(self.keys)
 
     @property
     def highlighted_key(self) -> AgentKey | None:
-        if not self.keys or not 0 <= self.cursor_row < len(self.keys):
+        if not 0 <= self.cursor_row < len(self.keys):
             return None
         return self.keys[self.cursor_row]
-
-    def _cells(self, key: AgentKey, now: datetime, width: int) -> tuple[Text, Text, Text]:
-        name = safe_text(key.name)
-        name.truncate(width, overflow="ellipsis")
-        if self.pane == "active":
-            expires = Text(relative(key.expires_at, now))
-            if is_expiring_soon(key, now):
-                expires = Text(f"{EXPIRING_FLAG} {expires.plain}", style="bold yellow")
-            return name, expires, Text(relative(key.last_used_at, now), style="dim")
-        since = status_since(key)
-        return (
-            name,
-            Text(status_word(key), style="italic"),
-            Text(relative(since, now, none="") if since else "", style="dim"),
-        )
 
     def show(self, keys: Sequence[AgentKey], now: datetime, *, keep_id: str | None = None) -> None:
         """Replace the rows, keeping the cursor on `keep_id` (or the current key)."""
         current = keep_id or (self.highlighted_key.id if self.highlighted_key else None)
         self.keys = list(keys)
         self._now = now
-        width = self._name_width()
-        self.clear(columns=True)
-        self._add_columns()
-        for key in self.keys:
-            self.add_row(*self._cells(key, now, width), key=key.id)
-        ids = [k.id for k in self.keys]
-        if current in ids:
-            self.move_cursor(row=ids.index(current), animate=False, scroll=True)
+        self.virtual_size = Size(0, len(self.keys) + 1)  # + the header line
+        ids = [key.id for key in self.keys]
+        self._move(ids.index(current) if current in ids else self.cursor_row)
+
+    def on_resize(self) -> None:
+        self.scroll_to_cursor()  # keys shown before the first layout: now it can
+
+    def _cursor_moved(self) -> None:
+        key = self.highlighted_key
+        marker = None if key is None else f"{key.id}:{key.version}"
+        if marker != self._announced:
+            self._announced = marker
+            self.post_message(self.Highlighted(self, key))
+
+    # -- rendering -------------------------------------------------------------
+
+    def _widths(self) -> list[int]:
+        (_, second), (_, third) = self._COLUMNS[self.pane]
+        name = self.scrollable_content_region.width - second - third - 3  # 3 spaces
+        return [0, max(6, name), second, third]  # the first: the space before the name
+
+    def render_line(self, y: int) -> Strip:
+        if y == 0:
+            (second, _), (third, _) = self._COLUMNS[self.pane]
+            cells: list[Cell] = [("", None), ("Name", None), (second, None), (third, None)]
+            return self.to_strip(cells, self._widths(),
+                                 self.get_component_rich_style("key-list--header"))
+        row = round(self.scroll_y) + y - 1
+        if row >= len(self.keys) or self._now is None:
+            return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+        cells = self._cells(self.keys[row], self._now)
+        if row != self.cursor_row:
+            return self.to_strip(cells, self._widths(), self.rich_style)
+        # The cursor's colours win over the cells' (yellow on the cursor would not read).
+        cursor = self.rich_style + self.get_component_rich_style("key-list--cursor")
+        return self.to_strip([(text, None) for text, _ in cells], self._widths(), cursor)
+
+    def _cells(self, key: AgentKey, now: datetime) -> list[Cell]:
+        name = safe_message(key.name)
+        if self.pane == "active":
+            expires = relative(key.expires_at, now)
+            if is_expiring_soon(key, now):
+                return [("", None), (name, None), (f"{EXPIRING_FLAG} {expires}", _EXPIRING),
+                        (relative(key.last_used_at, now), _DIM)]
+            return [("", None), (name, None), (expires, None),
+                    (relative(key.last_used_at, now), _DIM)]
+        since = status_since(key)
+        return [("", None), (name, None), (status_word(key), _ITALIC),
+                (relative(since, now, none="") if since else "", _DIM)]

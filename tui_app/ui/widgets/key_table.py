@@ -1,15 +1,15 @@
 """A virtual key table for 100,000+ keys that never loads the whole set (SPEC §4 Admin).
 
 Textual's DataTable needs every row up front (≈22 s to first paint at 100,000 rows).
-This table follows toolong's `LogLines`: a `ScrollView` whose `virtual_size` is the row
-count and whose `render_line(y)` renders only the visible rows, through an LRU cache of
-rendered strips. Rows come from `KeyRows`, caches of server pages: the server offers
-keyset cursors only (no offsets), so pages are fetched in order as the viewport moves
-down, each page remembering the cursor that fetches it again, and far pages are evicted
-so memory stays bounded however far the user scrolls. The bottom of the table comes
-from the same query in the opposite order, so End is one request, not a walk. Rows not
-fetched yet render as "loading…"; the total from `include_totals` sizes the scrollbar
-before they arrive.
+This table follows toolong's `LogLines`: a `LineTable` (line_table.py: a `ScrollView`)
+whose `virtual_size` is the row count and whose `render_line(y)` renders only the
+visible rows, through an LRU cache of rendered strips. Rows come from `KeyRows`, caches
+of server pages: the server offers keyset cursors only (no offsets), so pages are
+fetched in order as the viewport moves down, each page remembering the cursor that
+fetches it again, and far pages are evicted so memory stays bounded however far the
+user scrolls. The bottom of the table comes from the same query in the opposite order,
+so End is one request, not a walk. Rows not fetched yet render as "loading…"; the total
+from `include_totals` sizes the scrollbar before they arrive.
 
 Sorting is k9s style — Shift+letter sorts by a column, the same key again flips the
 order — and a click on a header does the same; the table only announces the request
@@ -25,22 +25,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
-from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
-from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui_app.domain.clock import Clock, system_clock
 from tui_app.domain.models import AgentKey, Page
 from tui_app.domain.timefmt import relative
 from tui_app.ui.safe import safe_message
+from tui_app.ui.widgets.line_table import Cell, LineTable
 
 
 def compact(text: str) -> str:
@@ -259,19 +255,12 @@ STATUS_STYLE = {"active": "green", "inactive": "yellow", "expired": "magenta", "
 _STATUS_STYLES = {name: Style.parse(style) for name, style in STATUS_STYLE.items()}
 
 
-class KeyTable(ScrollView, can_focus=True):
-    """Rows of keys, paged from the server as the user scrolls."""
+class KeyTable(LineTable):
+    """Rows of keys, paged from the server as the user scrolls.
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "cursor_home", "First", show=False),
-        Binding("end", "cursor_end", "Last", show=False),
-        # Marks and sorting are bound by the screen that holds the table (so they show in
-        # its footer and help); the actions are here: toggle_mark, clear_marks, sort.
-    ]
+    Marks and sorting are bound by the screen that holds the table (so they show in its
+    footer and help); the actions are here: toggle_mark, clear_marks, sort.
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "key-table--header", "key-table--cursor", "key-table--marked", "key-table--loading",
@@ -285,8 +274,6 @@ class KeyTable(ScrollView, can_focus=True):
     KeyTable > .key-table--marked { text-style: bold; color: $warning; }
     KeyTable > .key-table--loading { color: $text-muted; text-style: italic; }
     """
-
-    cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
 
     class Highlighted(Message):
         """The cursor moved to another key (None: the row is not loaded, or no rows)."""
@@ -380,9 +367,6 @@ class KeyTable(ScrollView, can_focus=True):
         first = round(self.scroll_y)
         keys = (self.pages.get(r) for r in range(first, first + self._body_height()))
         return [k for k in keys if k is not None]
-
-    def _body_height(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
 
     def _update_size(self) -> None:
         size = Size(self.scrollable_content_region.width, self.row_count + 1)
@@ -480,15 +464,8 @@ class KeyTable(ScrollView, can_focus=True):
 
     # -- cursor ----------------------------------------------------------------
 
-    def watch_cursor_row(self, row: int) -> None:
-        body = self._body_height()
-        top = round(self.scroll_y)
-        if row < top:
-            self.scroll_to(y=row, animate=False, immediate=True)
-        elif row >= top + body:
-            self.scroll_to(y=row - body + 1, animate=False, immediate=True)
+    def _cursor_moved(self) -> None:
         self._ensure_visible_loaded()
-        self.refresh()
         self._announce_highlight()
 
     def _announce_highlight(self) -> None:
@@ -497,32 +474,6 @@ class KeyTable(ScrollView, can_focus=True):
         if marker != self._last_highlight:
             self._last_highlight = marker
             self.post_message(self.Highlighted(key))
-
-    def _move(self, row: int) -> None:
-        self.cursor_row = max(0, min(row, self.row_count - 1))
-
-    def action_cursor_up(self) -> None:
-        self._move(self.cursor_row - 1)
-
-    def action_cursor_down(self) -> None:
-        self._move(self.cursor_row + 1)
-
-    def action_page_up(self) -> None:
-        body = self._body_height()
-        self.scroll_to(y=max(0, round(self.scroll_y) - body), animate=False, immediate=True)
-        self._move(self.cursor_row - body)
-
-    def action_page_down(self) -> None:
-        # The view moves a whole page and the cursor keeps its place on screen (less).
-        body = self._body_height()
-        self.scroll_to(y=round(self.scroll_y) + body, animate=False, immediate=True)
-        self._move(self.cursor_row + body)
-
-    def action_cursor_home(self) -> None:
-        self._move(0)
-
-    def action_cursor_end(self) -> None:
-        self._move(self.row_count - 1)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -535,20 +486,14 @@ class KeyTable(ScrollView, can_focus=True):
 
     # -- mouse -----------------------------------------------------------------
 
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        if offset.y == 0:
-            x = 0
-            for column, width in zip(self.columns, self._widths(), strict=True):
-                if x <= offset.x < x + width + 1:
-                    if column.key:
-                        self.action_sort(column.key)
-                    return
-                x += width + 1
-            return
-        self._move(round(self.scroll_y) + offset.y - 1)
+    def _header_clicked(self, x: int) -> None:
+        left = 0
+        for column, width in zip(self.columns, self._widths(), strict=True):
+            if left <= x < left + width + 1:
+                if column.key:
+                    self.action_sort(column.key)
+                return
+            left += width + 1
 
     # -- rendering -------------------------------------------------------------
 
@@ -588,21 +533,11 @@ class KeyTable(ScrollView, can_focus=True):
             self._lines[key] = strip
         return strip
 
-    def _to_strip(self, cells: list[tuple[str, Style | None]], base: Style) -> Strip:
-        """Cells of plain, already cleaned strings straight into segments: no markup is
-        ever parsed, and no rich Text is built per cell (rendering stays well under a
-        millisecond per row)."""
-        segments: list[Segment] = []
-        widths = self._widths()
-        for index, ((text, style), width) in enumerate(zip(cells, widths, strict=True)):
-            if index:
-                segments.append(Segment(" ", base))
-            segments.append(Segment(_fit(text, width), base + style if style else base))
-        width = self.scrollable_content_region.width
-        return Strip(segments).adjust_cell_length(width, base)
+    def _to_strip(self, cells: list[Cell], base: Style) -> Strip:
+        return self.to_strip(cells, self._widths(), base)
 
     def _render_header(self) -> Strip:
-        cells: list[tuple[str, Style | None]] = []
+        cells: list[Cell] = []
         for column, width in zip(self.columns, self._widths(), strict=True):
             title = column.title
             if column.key and column.key == self.sort:
@@ -616,7 +551,7 @@ class KeyTable(ScrollView, can_focus=True):
         style = self.get_component_rich_style("key-table--loading")
         if cursor:
             style += self.get_component_rich_style("key-table--cursor")
-        cells: list[tuple[str, Style | None]] = [(" ", None), ("loading…", None)]
+        cells: list[Cell] = [(" ", None), ("loading…", None)]
         cells += [("", None) for _ in self.columns[2:]]
         return self._to_strip(cells, style)
 
@@ -633,7 +568,7 @@ class KeyTable(ScrollView, can_focus=True):
         if key.status_reason == "owner_deactivated":
             status = "owner off"  # SPEC §1: a deactivated owner shows so everywhere
         # Untrusted text (names, people) goes through safe.py's cleaner; the rest is ours.
-        cells: list[tuple[str, Style | None]] = [
+        cells: list[Cell] = [
             ("●" if marked else " ", None),
             (safe_message(key.name), None),
             (safe_message(key.owner.name or key.owner.email), None),
@@ -645,9 +580,3 @@ class KeyTable(ScrollView, can_focus=True):
         ]
         return self._to_strip(cells, base)
 
-
-def _fit(text: str, width: int) -> str:
-    """Exactly `width` cells: padded, or cut with an ellipsis."""
-    if cell_len(text) <= width:
-        return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…"
