@@ -20,8 +20,8 @@ import fcntl
 import json
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from tui_app import __version__
 from tui_app.private_files import atomic_write, read_private
@@ -31,12 +31,17 @@ LOCK_FILE = "local-server.lock"
 _CODE_ROOT = Path(__file__).resolve().parent
 
 
-@dataclass(frozen=True, slots=True)
-class LocalState:
+class LocalState(NamedTuple):
+    """A NamedTuple, not a frozen dataclass: defining one of those costs ~0.8 ms, and
+    this module loads before the first frame (issue 3)."""
+
     url: str
-    token: str = field(repr=False)
+    token: str
     pid: int
     fingerprint: str
+
+    def __repr__(self) -> str:  # never the token
+        return f"LocalState(url={self.url!r}, pid={self.pid!r})"
 
 
 def data_dir(home: Path | None) -> Path:

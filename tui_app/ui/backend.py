@@ -9,28 +9,31 @@ functions for the same reason.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from tui_app.client.local_server import LocalServer
     from tui_app.client.prefetch import Prefetch
 
 
-@dataclass(slots=True)
-class Connection:
+# NamedTuples, not frozen dataclasses: defining one of those costs ~0.8 ms, and this
+# module loads before the first frame (issue 3).
+class Connection(NamedTuple):
     """An open connection: URL, token, and where the credential lives (status bar)."""
 
     url: str
-    token: str | None = field(repr=False)
+    token: str | None
     credential: str
     embedded: bool = False
-    close: Callable[[], None] | None = field(default=None, repr=False)
+    close: Callable[[], None] | None = None
+
+    def __repr__(self) -> str:  # never the token
+        return (f"Connection(url={self.url!r}, credential={self.credential!r}, "
+                f"embedded={self.embedded!r})")
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """What the command line asked for: a configured server, or the embedded default."""
 
     server: str | None = None
@@ -40,8 +43,8 @@ class Target:
     home: Path | None = None
     # The local server, found or already starting (the command line does that before
     # Textual is imported), and the first screenful being fetched from it.
-    local: LocalServer | None = field(default=None, compare=False)
-    prefetch: Prefetch | None = field(default=None, compare=False)
+    local: LocalServer | None = None
+    prefetch: Prefetch | None = None
 
     @property
     def label(self) -> str:
