@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from backend_people import Person
 from support import create_key
 
-from tui_app.server import db, listing, migrations, users_store
+from tui_app.server import db, keys_store, listing, migrations, users_store
 
 KT = db.key_teams
 
@@ -90,7 +90,7 @@ def test_upgrade_from_v4_fills_key_teams(db_url, clock) -> None:
                     owner_name="O", search_text=f"k{i}", created_at=clock.now, scope="read",
                     allowed_tools=[], blocked_tools=[], digest=f"{i:064x}", hint="h",
                     env="live", version=1))
-        assert migrations.migrate(engine) == [5]
+        assert migrations.migrate(engine)[0] == 5
         assert assert_in_step(engine) == 6
     finally:
         engine.dispose()
@@ -130,3 +130,33 @@ async def test_manager_team_listing_skips_people_they_may_not_see(
     admin = (await api.get("/v1/admin/keys", params={"team": "red", "limit": 100},
                            headers=org.admin.headers)).json()
     assert {k["id"] for k in admin["items"]} == set(mine) | set(theirs)
+
+
+def test_upgrade_to_v6_adds_the_index_of_people_who_are_not_members(db_url, clock) -> None:
+    """A v5 database gets db.NOT_MEMBERS_INDEX, and a manager's visible owners stay the
+    same: the members of their teams with the role member, and themselves."""
+    engine = db.create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            for version, name, step in [m for m in migrations.MIGRATIONS if m[0] <= 5]:
+                step(conn)
+                conn.execute(db.schema_migrations.insert().values(
+                    version=version, name=name, applied_at=clock.now))
+            db.NOT_MEMBERS_INDEX.drop(conn)  # v1 creates today's tables: v5 lacked it
+        assert migrations.migrate(engine) == [6]
+        with engine.begin() as conn:
+            assert "ix_users_not_members" in {
+                index["name"] for index in sa.inspect(conn).get_indexes("users")}
+            people = {role: users_store.create_user(
+                conn, email=f"{role}@example.com", name=role, role=role, teams=["red"],
+                now=clock.now) for role in ("member", "manager", "admin", "service")}
+            other = users_store.create_user(conn, email="blue@example.com", name="b",
+                                            role="member", teams=["blue"], now=clock.now)
+            manager = users_store.caller_from_row(
+                conn, users_store.get_user(conn, people["manager"]))
+            visible = keys_store.visible_owner_ids(conn, manager)
+        assert visible is not None
+        assert set(visible) == {people["member"], people["manager"]}
+        assert other not in visible
+    finally:
+        engine.dispose()

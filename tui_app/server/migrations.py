@@ -231,6 +231,10 @@ def _v5_key_teams(conn: Connection) -> None:
         conn.exec_driver_sql("ANALYZE key_teams")
 
 
+def _v6_not_members_index(conn: Connection) -> None:
+    conn.execute(sa.schema.CreateIndex(db.NOT_MEMBERS_INDEX, if_not_exists=True))
+
+
 # Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
@@ -238,6 +242,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (3, "trigram index for text search (PostgreSQL)", _v3_trigram_search),
     (4, "trigram index for text search (SQLite FTS5)", _v4_sqlite_search),
     (5, "key_teams: team listings in any order as one index range", _v5_key_teams),
+    (6, "index of the users who are not plain members", _v6_not_members_index),
 ]
 
 
