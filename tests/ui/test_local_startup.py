@@ -55,7 +55,7 @@ def test_target_opens_the_local_server_and_leaves_it_running(home: Path) -> None
     assert (home / "data" / "agentkeys.db").exists(), "keys persist in the data dir"
 
 
-async def test_first_frame_shows_prefetched_keys(home: Path) -> None:
+async def test_prefetched_keys_show_before_the_client_is_loaded(home: Path) -> None:
     """When the local server runs, the keys come before the client (httpx) is loaded."""
     url, token = local_server.connect(home).wait()
     _add_keys(url, token, "ci-deploy", "claude-code")
