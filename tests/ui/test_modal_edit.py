@@ -57,7 +57,7 @@ async def test_extend_an_expired_key_reactivates_it(backend: Backend) -> None:
         assert "Scope: read" in locked and "search" in locked
         assert "revoke and create a new key" in locked
         assert not app.screen.query("#scope") and not app.screen.query(Input).filter("#scope")
-        app.screen.query_one("#expiry").focus()
+        assert app.screen.focused is app.screen.query_one("#expiry")  # opened to extend
         await pilot.press("2")  # 30 days from now
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()

@@ -113,7 +113,9 @@ class EditKeyModal(FormModalMixin, ModalScreen[AgentKey | None]):
         self.query_one("#description", Input).value = clean(self.key.description)
         self._show_expired_note()
         self.show_general(None)
-        self.query_one("#name", Input).focus()
+        # An expired key is opened to be extended: start on the expiry choices, so that
+        # `e` then `2` extends it by 30 days (in the name field, `2` would replace the name).
+        self.query_one("#expiry" if self._is_expired() else "#name").focus()
 
     def _is_expired(self) -> bool:
         return self.key.expires_at is not None and self.key.expires_at <= self.clock()
