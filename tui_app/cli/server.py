@@ -178,12 +178,14 @@ def _fail(message: str) -> int:
 def app_from_env() -> Any:
     """The app factory uvicorn's worker processes call (`--workers N`): settings come
     from the environment the parent prepared (database URL; pepper as set up there)."""
-    from tui_app.server.app import create_app
+    from tui_app.server.app import create_app, freeze_heap
 
     settings = _settings(None)
     # The parent already migrated; N workers racing to migrate would only add noise.
     settings.migrate_on_start = False
-    return create_app(settings)
+    app = create_app(settings)
+    freeze_heap()
+    return app
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -214,10 +216,12 @@ def run_serve(args: argparse.Namespace) -> int:
             "tui_app.cli.server:app_from_env", factory=True, workers=args.workers, **common
         )
         return 0
-    from tui_app.server.app import create_app
+    from tui_app.server.app import create_app, freeze_heap
 
     settings.migrate_on_start = False  # done above, before binding the port
-    uvicorn.run(create_app(settings), **common)
+    app = create_app(settings)
+    freeze_heap()
+    uvicorn.run(app, **common)
     return 0
 
 

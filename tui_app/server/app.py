@@ -31,6 +31,19 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+def freeze_heap() -> None:
+    """For a server process, once its app is built: everything alive now (modules, the
+    app, its routes and models: ~100,000 objects) leaves the garbage collector's care. A
+    full collection walks every tracked object (~40 ms here) and lands on whichever
+    request triggers it; after this, it walks only what requests leave behind (the
+    gc.freeze recipe of CPython's documentation). Not for a process that builds and drops
+    apps as it goes (tests): their garbage cycles would never be freed."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def _route_modules() -> list:  # type: ignore[type-arg]
     from tui_app.server.routes import admin, audit, users, verify
 
