@@ -154,9 +154,10 @@ def test_upgrade_to_v6_adds_the_index_of_people_who_are_not_members(db_url, cloc
                                             role="member", teams=["blue"], now=clock.now)
             manager = users_store.caller_from_row(
                 conn, users_store.get_user(conn, people["manager"]))
-            visible = keys_store.visible_owner_ids(conn, manager)
-        assert visible is not None
-        assert set(visible) == {people["member"], people["manager"]}
-        assert other not in visible
+            visible = keys_store.visible_owners(conn, manager)
+        assert visible.owners is not None
+        assert set(visible.owners) == {people["member"], people["manager"]}
+        assert visible.members == set(people.values())
+        assert other not in visible.owners
     finally:
         engine.dispose()

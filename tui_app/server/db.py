@@ -79,7 +79,7 @@ users = sa.Table(
 )
 
 # The people who are not plain members (managers, admins, services: ~10% of users): a
-# manager's listing leaves them out of their teams (keys_store.visible_owner_ids) with a
+# manager's listing leaves them out of their teams (keys_store.visible_owners) with a
 # merge of two index-only scans, this and team_members' key, instead of looking up the
 # role of each of the team's hundreds of members (~8 us a lookup on PostgreSQL).
 NOT_MEMBERS_INDEX = sa.Index(

@@ -60,8 +60,8 @@ def admin_list_keys(
         # ever narrows from `visible`: said twice (IN visible AND IN owners), PostgreSQL
         # multiplies the two selectivities, expects 3 rows and picks a plan that reads
         # 37,000 blocks (250-480 ms for a 400-member team, measured).
-        visible = keys_store.visible_owner_ids(conn, caller)  # None: everyone (admin)
-        owners: set[str] | None = None if visible is None else set(visible)
+        visible = keys_store.visible_owners(conn, caller)
+        owners: set[str] | None = None if visible.owners is None else set(visible.owners)
         if owner is not None and owner.strip():
             found = users_store.find_user(conn, owner)
             wanted = {found.id} if found is not None else set()
@@ -76,7 +76,7 @@ def admin_list_keys(
             ).scalar()
             if team_id is None:
                 owners = set()
-        elif visible is not None and len(caller.team_ids) == 1:
+        elif visible.owners is not None and len(caller.team_ids) == 1:
             team_id = caller.team_ids[0]
         path: listing.TeamPath | None = None
         checked: set[str] | None = None  # on the team path, the owners it may return
@@ -87,7 +87,8 @@ def admin_list_keys(
             if path is None or include_totals:
                 owners = _members(conn, team_id)
         elif team_id is not None and owners is not None:
-            members = _members(conn, team_id)
+            members = (set(visible.members) if caller.team_ids == (team_id,)
+                       else _members(conn, team_id))
             if team is not None and team.strip():
                 owners &= members
             if owners <= members:
