@@ -46,13 +46,13 @@ def _handshake(data: dict[str, object]) -> None:
 
 
 def serve_demo(keys: int) -> int:
+    from tui_app.server.app import freeze_heap
     from tui_app.server.embedded import start_embedded
 
     server = start_embedded(None, demo=True, demo_keys=keys)
     try:
         _handshake({"url": server.url, "token": server.token})
-        gc.freeze()  # see _serve_local
-        gc.enable()
+        freeze_heap()
         sys.stdin.read()  # until the TUI closes the pipe (or dies)
     finally:
         server.stop()
@@ -67,6 +67,7 @@ def serve_local(home: Path | None, idle_seconds: float) -> int:
     if lock is None:
         _handshake({"running": True})
         return 0
+    from tui_app.server.app import freeze_heap
     from tui_app.server.embedded import start_embedded
 
     last_request = [time.monotonic()]
@@ -89,8 +90,7 @@ def serve_local(home: Path | None, idle_seconds: float) -> int:
         _handshake({"url": server.url, "token": server.token})
         # Everything so far lives as long as the process: frozen, so that collections
         # while the first requests arrive do not scan it all.
-        gc.freeze()
-        gc.enable()
+        freeze_heap()
         while not stop.wait(_CHECK_EVERY):
             current = local_state.read_state(directory)
             if current is None or current.pid != pid:

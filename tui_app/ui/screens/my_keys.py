@@ -209,7 +209,7 @@ class MyKeysScreen(Screen[None]):
 
     @property
     def selected_key(self) -> AgentKey | None:
-        return self.current_list.highlighted_key
+        return self.current_list.highlighted
 
     def _show_details(self) -> None:
         key = self.selected_key
@@ -241,7 +241,7 @@ class MyKeysScreen(Screen[None]):
 
     @on(KeyList.Highlighted)
     def _key_highlighted(self, event: KeyList.Highlighted) -> None:
-        if event.key_list.id == self._pane:
+        if event.table.id == self._pane:
             self._show_details()
 
     def on_descendant_focus(self, event: Any) -> None:

@@ -3,8 +3,8 @@
 A person's keys are few (they arrive all at once), so the pane holds them as a list and
 renders the visible lines from it; untrusted names go through safe.py's cleaner and are
 drawn as plain segments, never parsed as markup (FIELD-NOTES "markup"). Columns are
-laid out at render time, when the pane's width is known, so the very first frame (keys
-prefetched at start-up, issue 3) already shows names at their full width. The cursor
+laid out at render time, when the pane's width is known, so keys shown before any
+layout (prefetched at start-up, issue 3) still get names at their full width. The cursor
 stays on the same key by id when the keys are shown again.
 """
 
@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from textual.geometry import Size
-from textual.message import Message
 from textual.strip import Strip
 
 from tui_app.domain.status import KeyStatus
@@ -105,38 +104,25 @@ class KeyList(LineTable):
     }
     """
 
-    class Highlighted(Message):
-        """The cursor is on another key (None: the pane is empty)."""
-
-        def __init__(self, key_list: KeyList, key: AgentKey | None) -> None:
-            super().__init__()
-            self.key_list = key_list
-            self.key = key
-
-        @property
-        def control(self) -> KeyList:
-            return self.key_list
-
     def __init__(self, pane: str, *, id: str) -> None:
         super().__init__(id=id)
         self.pane = pane
         self.keys: list[AgentKey] = []
         self._now: datetime | None = None
-        self._announced: str | None = None
 
     @property
     def row_count(self) -> int:
         return len(self.keys)
 
     @property
-    def highlighted_key(self) -> AgentKey | None:
+    def highlighted(self) -> AgentKey | None:
         if not 0 <= self.cursor_row < len(self.keys):
             return None
         return self.keys[self.cursor_row]
 
     def show(self, keys: Sequence[AgentKey], now: datetime, *, keep_id: str | None = None) -> None:
         """Replace the rows, keeping the cursor on `keep_id` (or the current key)."""
-        current = keep_id or (self.highlighted_key.id if self.highlighted_key else None)
+        current = keep_id or (self.highlighted.id if self.highlighted else None)
         self.keys = list(keys)
         self._now = now
         self.virtual_size = Size(0, len(self.keys) + 1)  # + the header line
@@ -145,13 +131,6 @@ class KeyList(LineTable):
 
     def on_resize(self) -> None:
         self.scroll_to_cursor()  # keys shown before the first layout: now it can
-
-    def _cursor_moved(self) -> None:
-        key = self.highlighted_key
-        marker = None if key is None else f"{key.id}:{key.version}"
-        if marker != self._announced:
-            self._announced = marker
-            self.post_message(self.Highlighted(self, key))
 
     # -- rendering -------------------------------------------------------------
 

@@ -275,13 +275,6 @@ class KeyTable(LineTable):
     KeyTable > .key-table--loading { color: $text-muted; text-style: italic; }
     """
 
-    class Highlighted(Message):
-        """The cursor moved to another key (None: the row is not loaded, or no rows)."""
-
-        def __init__(self, key: AgentKey | None) -> None:
-            super().__init__()
-            self.key = key
-
     class MarksChanged(Message):
         def __init__(self, count: int) -> None:
             super().__init__()
@@ -327,7 +320,6 @@ class KeyTable(LineTable):
         self._loading = False
         self._wanted = (0, 0)
         self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
-        self._last_highlight: str | None = "?"
 
     # -- data ------------------------------------------------------------------
 
@@ -467,13 +459,6 @@ class KeyTable(LineTable):
     def _cursor_moved(self) -> None:
         self._ensure_visible_loaded()
         self._announce_highlight()
-
-    def _announce_highlight(self) -> None:
-        key = self.highlighted
-        marker = None if key is None else f"{key.id}:{key.version}"
-        if marker != self._last_highlight:
-            self._last_highlight = marker
-            self.post_message(self.Highlighted(key))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

@@ -5,22 +5,27 @@ first paint; that is the price of its generality (any renderable in any cell, co
 sizing from content). Our tables know their columns and render plain, already cleaned
 strings, so a `ScrollView` whose `render_line(y)` draws only the visible lines is enough:
 it is what keeps the Admin screen fast at 100,000 keys (KeyTable) and My keys' first
-frame light (KeyList, issue 3). Subclasses say how many rows there are and how a line
-looks; this class moves the cursor (keys, clicks) and keeps it in view.
+frame light (KeyList, issue 3). Subclasses say how many rows there are, which key the
+cursor is on and how a line looks; this class moves the cursor (keys, clicks), keeps it
+in view and says when it lands on another key (`Highlighted`).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+if TYPE_CHECKING:
+    from tui_app.domain.models import AgentKey
 
 Cell = tuple[str, Style | None]  # plain text, and its style on top of the line's
 
@@ -38,13 +43,41 @@ class LineTable(ScrollView, can_focus=True):
     ]
 
     cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
+    _announced: str | None = "?"  # the key (id:version) last announced; "?": none yet
+
+    class Highlighted(Message):
+        """The cursor is on another key, or the key under it changed (None: no rows, or
+        the row is not loaded yet)."""
+
+        def __init__(self, table: LineTable, key: AgentKey | None) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
 
     @property
     def row_count(self) -> int:
         raise NotImplementedError
 
+    @property
+    def highlighted(self) -> AgentKey | None:
+        """The key under the cursor."""
+        raise NotImplementedError
+
     def _cursor_moved(self) -> None:
         """The cursor is on another row (or the rows changed under it)."""
+        self._announce_highlight()
+
+    def _announce_highlight(self) -> None:
+        """Post Highlighted when the key under the cursor is not the one last announced."""
+        key = self.highlighted
+        marker = None if key is None else f"{key.id}:{key.version}"
+        if marker != self._announced:
+            self._announced = marker
+            self.post_message(self.Highlighted(self, key))
 
     def _header_clicked(self, x: int) -> None:
         """A click on the header line, `x` cells from the left."""
