@@ -152,9 +152,32 @@ def refs(conn: Connection, user_ids: set[str | None]) -> dict[str, UserRefOut]:
     return {r.id: UserRefOut(id=r.id, name=r.name, email=r.email) for r in rows}
 
 
+# FOR SHARE on PostgreSQL: creates by the same person run side by side, but a
+# deactivation (an UPDATE of this row) waits for them, and they for it. SQLite has no row
+# locks and needs none: its write transactions run one at a time (BEGIN IMMEDIATE).
+_OWNER_ACTIVE_LOCKED = (
+    sa.select(db.users.c.active).where(db.users.c.id == sa.bindparam("user_id"))
+    .with_for_update(read=True)
+)
+
+
+def lock_owner_active(conn: Connection, user_id: str) -> bool:
+    """Whether the user is active, read inside the write transaction that is about to
+    copy that state into a new key, and held until it commits.
+
+    Without the lock a key created while its owner is being deactivated could copy the
+    state read before the deactivation and stay usable for good: deactivate_user marks
+    the keys that exist when it runs. With it, either the deactivation comes first and
+    this reads False, or the new key is committed first and the deactivation marks it.
+    """
+    return bool(conn.execute(_OWNER_ACTIVE_LOCKED, {"user_id": user_id}).scalar())
+
+
 def deactivate_user(conn: Connection, user_id: str, now: datetime) -> None:
     """The user's keys stop working at once: owner_active is the flag every check reads;
-    their login tokens stop at the next request (users.active is read on auth)."""
+    their login tokens stop at the next request (users.active is read on auth). The
+    user's row is updated first: that takes the row lock lock_owner_active waits on, so
+    no key being created can slip past the update of the keys below."""
     conn.execute(
         db.users.update().where(db.users.c.id == user_id).values(active=False, deactivated_at=now)
     )

@@ -17,8 +17,8 @@ from tui_app.domain.ids import new_id
 from tui_app.domain.keyformat import TokenKind
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.validation import FieldError
-from tui_app.server import audit_store, db, keys_store, listing, security
-from tui_app.server.auth import KeyUser, engine_of, settings_of
+from tui_app.server import audit_store, db, keys_store, listing, security, users_store
+from tui_app.server.auth import KeyUser, engine_of, settings_of, unauthorized
 from tui_app.server.errors import ApiProblem, not_found, shown_field, validation_failed
 from tui_app.server.key_actions import apply_action
 from tui_app.server.schemas import (
@@ -163,6 +163,11 @@ def _create_in_tx(
     now = settings.clock()
     pepper = settings.pepper_bytes
     I = db.idempotency  # noqa: E741
+    # The caller was signed in before this transaction began; a deactivation may have
+    # committed since. The new key's owner_active is what verify trusts, so it is read
+    # here, under the lock that orders this create with any deactivation.
+    if not users_store.lock_owner_active(conn, caller.id):
+        raise unauthorized("TOKEN_INACTIVE", "This account is deactivated.")
     if idem is not None:
         prior = conn.execute(
             sa.select(I).where(I.c.user_id == caller.id, I.c.idem_key == idem)
@@ -183,7 +188,7 @@ def _create_in_tx(
     key_id = new_id("key")
     conn.execute(K.insert().values(
         id=key_id, name=values["name"], name_lower=values["name"].lower(),
-        description=values["description"], owner_id=caller.id, owner_active=caller.active,
+        description=values["description"], owner_id=caller.id, owner_active=True,
         owner_email=caller.email, owner_name=caller.name,
         search_text=search_text(values["name"], caller.name, caller.email),
         created_by_id=caller.id, created_at=now, expires_at=values["expires_at"],
