@@ -15,37 +15,36 @@ import re
 import sys
 from typing import Any
 
-# Anything shaped like one of our tokens (ak_, akp_, aks_). Routes never take a token in
-# the path, but a client may put one in a query string (e.g. searching for a pasted key);
-# the access log must not keep it.
-_TOKEN_RE = re.compile(r"aks?p?_(?:live|test)_[0-9A-Za-z]{20,}")
-_REDACTED = "[token redacted]"
-
-
-def redact(text: str) -> str:
-    return _TOKEN_RE.sub(_REDACTED, text)
+from tui_app.domain.redact import escape_controls, redact
 
 
 class RedactTokens(logging.Filter):
-    """A logging filter that replaces token-shaped text in a record's message and args."""
+    """Routes never take a token in the path, but a client may put one in a query string
+    (searching for a pasted key, say), encoded or not: no log line keeps it. Values put
+    into a message (the access log's path, above all) also get their control characters
+    escaped, so a decoded line break cannot forge a line of its own."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(_value(a) for a in record.args)
         elif isinstance(record.args, dict):
-            record.args = {
-                k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
-            }
+            record.args = {k: _value(v) for k, v in record.args.items()}
         if record.exc_info and not record.exc_text:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
         return True
 
 
+def _value(value: object) -> object:
+    return escape_controls(redact(value)) if isinstance(value, str) else value
+
+
 def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn's own log config with the token filter on every handler."""
+    """uvicorn's own log config with the token filter on every handler, and the server's
+    own loggers (agentkeys.*) sent through the same handlers rather than Python's bare
+    last-resort one, which no filter sees."""
     import copy
 
     from uvicorn.config import LOGGING_CONFIG
@@ -54,6 +53,8 @@ def uvicorn_log_config() -> dict[str, Any]:
     config["filters"] = {"redact_tokens": {"()": "tui_app.cli.server.RedactTokens"}}
     for handler in config["handlers"].values():
         handler["filters"] = ["redact_tokens"]
+    config["loggers"]["agentkeys"] = {"handlers": ["default"], "level": "INFO",
+                                      "propagate": False}
     return config
 
 
