@@ -109,6 +109,12 @@ def test_the_rest_of_the_line_stays_as_written() -> None:
     assert redact(token + "/" + token) == f"{REDACTED}/{REDACTED}"
 
 
+def test_a_token_cut_short_is_still_redacted() -> None:
+    token = keyformat.generate(TokenKind.AGENT)
+    assert redact(f"/v1/keys?q={token[:16]}") == f"/v1/keys?q={REDACTED}"
+    assert redact("/v1/keys?q=ak%5Flive%5Fshort") == "/v1/keys?q=ak%5Flive%5Fshort"
+
+
 def test_nesting_deeper_than_any_slip_costs_no_more_than_the_limit() -> None:
     # A line built to nest escapes thousands deep is decoded MAX_LEVELS levels, then left.
     deep = "%" + "25" * 5000 + "5F"

@@ -18,12 +18,14 @@ from tui_app.domain.keyformat import ENVIRONMENTS, TokenKind
 REDACTED = "[token redacted]"
 
 _PREFIXES = "|".join(sorted((kind.value for kind in TokenKind), key=len, reverse=True))
-# The prefix is optional: a broken escape just before a token can swallow its first
-# letter when decoded (`%6` + `a` is `j`), but `k_live_` and the body always survive, and
-# nothing else we log has `_live_` or `_test_` before 20 letters and digits. A token cut
-# short is still mostly secret, hence 20 rather than the full length.
+_ENVS = "|".join(ENVIRONMENTS)
+# A token cut short is still mostly secret: a prefix and 8 characters are enough. A
+# broken escape just before a token can swallow its first letter when decoded (`%6` +
+# `a` is `j`), but `k_live_` and the body always survive: without its prefix, a token
+# is known by `_live_` or `_test_` before 20 letters and digits, which nothing else we
+# log has.
 TOKEN_PATTERN = re.compile(
-    rf"(?:{_PREFIXES})?_(?:{'|'.join(ENVIRONMENTS)})_[0-9A-Za-z]{{20,}}"
+    rf"(?:{_PREFIXES})_(?:{_ENVS})_[0-9A-Za-z]{{8,}}|_(?:{_ENVS})_[0-9A-Za-z]{{20,}}"
 )
 
 # Decoding stops after this many levels. No client encodes a token deeper by mistake,
