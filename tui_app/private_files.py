@@ -60,3 +60,14 @@ def read_private(path: Path) -> bytes | None:
         if problem is not None:
             raise PermissionError(f"{path} {problem}")
         return handle.read()
+
+
+def create_private(path: Path, *, mode: int = 0o600) -> bool:
+    """Create `path` empty with `mode`, exclusively and without following a symlink;
+    False when something is there already (left as it is)."""
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        os.close(os.open(path, flags, mode))
+    except FileExistsError:
+        return False
+    return True

@@ -158,8 +158,11 @@ def _spawn(args: list[str], log_dir: Path, *, stdin_pipe: bool = False
     import subprocess
 
     log_path = log_dir / ("demo-server.log" if "--demo" in args else "local-server.log")
+    # 0600 like every file of ours: the log may quote a path or an error of the server.
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
     log: IO[bytes]
-    with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+    # The child keeps its own copy of the descriptor.
+    with os.fdopen(os.open(log_path, flags, 0o600), "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "tui_app.server.local", *args],
             stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,

@@ -12,14 +12,23 @@ indexes and no join, even over a million keys. They are updated when a user chan
 
 from __future__ import annotations
 
+import logging
+import os
+import shlex
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+
+from tui_app.private_files import create_private
+
+log = logging.getLogger("agentkeys.db")
 
 # Sort sentinels for NULL times, so keyset pagination orders NULLs consistently:
 # "never expires" sorts after every date, "never used" before every date.
@@ -271,9 +280,39 @@ def with_search_path(url: str, schema: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory database or a `file:` URI."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def prepare_sqlite_file(url: str) -> None:
+    """Create the database file, mode 0600, before SQLite opens it. SQLite would create
+    it with the umask's mode (0644 as a rule), and gives its -wal and -shm files, which
+    hold recent writes, the mode of the database file: so this one decision keeps all
+    three from other users. A file that is there already is left as it is, with a
+    warning if others may read it."""
+    path = sqlite_path(url)
+    if path is None:
+        return
+    try:
+        if create_private(path):
+            return
+        info = path.stat()
+    except OSError:
+        return  # e.g. no such directory: SQLite's own error says so when it opens
+    mode = stat.S_IMODE(info.st_mode)
+    if os.name == "posix" and info.st_uid == os.getuid() and mode & 0o077:
+        log.warning("%s can be read by other users (mode %04o), and so will its -wal and "
+                    "-shm files; run: chmod 600 %s", path, mode, shlex.quote(str(path)))
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalise_url(url)
     if is_sqlite(url):
+        prepare_sqlite_file(url)
         engine = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
