@@ -46,13 +46,9 @@ class LocalState(NamedTuple):
 
 def data_dir(home: Path | None) -> Path:
     """The embedded default's data directory: AGENTKEYS_HOME/data or the platform's."""
-    if home is None:
-        from tui_app import paths
+    from tui_app import paths
 
-        return paths.data_dir()
-    path = Path(home) / "data"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return paths.data_dir(home)
 
 
 def code_fingerprint() -> str:

@@ -169,3 +169,35 @@ def test_server_stop_command(home: Path, capsys: pytest.CaptureFixture[str]) -> 
             main(["server", "stop"])
         assert done.value.code == 0 and capsys.readouterr().out.strip() == expected
     assert not local_state.is_locked(local_state.data_dir(home))
+
+
+def test_its_files_are_private(home: Path) -> None:
+    old = os.umask(0o022)  # the server inherits it: without care, files come out 0644
+    try:
+        url, token = local_server.connect(home).wait()
+    finally:
+        os.umask(old)
+    created = httpx.post(f"{url}/v1/keys", headers={"Authorization": f"Bearer {token}"},
+                         json={"name": "k", "expires_at": _in_30_days()}, timeout=10)
+    assert created.status_code == 201, created.text
+    data = local_state.data_dir(home)
+    files = [data / name for name in ("agentkeys.db", "agentkeys.db-wal", "agentkeys.db-shm",
+                                      local_state.STATE_FILE, local_state.LOCK_FILE,
+                                      "local-server.log")]
+    files.append(home / "config" / "pepper")
+    assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {
+        f.name: 0o600 for f in files}
+    for directory in (home, data, home / "config"):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+
+
+def test_a_directory_others_may_write_in_stops_it_with_the_fix(home: Path) -> None:
+    config = home / "config"
+    config.mkdir(parents=True)
+    (config / "pepper").write_text("ab" * 32)
+    os.chmod(config / "pepper", 0o600)
+    os.chmod(config, 0o777)
+    with pytest.raises(local_server.LocalServerError) as raised:
+        local_server.connect(home).wait()
+    assert f"chmod 700 {config}" in str(raised.value)
+    assert stat.S_IMODE(config.stat().st_mode) == 0o777, "the owner decides"

@@ -52,8 +52,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                                     handler=tui.run_tui)
     else:
         args = build_parser().parse_args(argv)
+    from tui_app.paths import UnsafeDirectory
+
     try:
         code = args.handler(args)
     except KeyboardInterrupt:
         code = EXIT_USAGE
+    except UnsafeDirectory as exc:
+        # Every command needs its directories: one message, whichever found it first.
+        print(f"agentkeys: {exc}", file=sys.stderr)
+        code = EXIT_ERROR
     sys.exit(code or EXIT_OK)

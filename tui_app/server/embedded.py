@@ -130,8 +130,7 @@ def start_embedded(
         pepper_path = base / "pepper"
     else:
         data_dir = local_state.data_dir(home)
-        pepper_path = (Path(home) / "config" if home is not None
-                       else paths.config_dir()) / "pepper"
+        pepper_path = paths.config_dir(home) / "pepper"
     database_url = f"sqlite:///{data_dir / 'agentkeys.db'}"
     settings = Settings(
         database_url=database_url,

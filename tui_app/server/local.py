@@ -116,10 +116,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--demo", action="store_true")
     parser.add_argument("--keys", type=int, default=300)
     args = parser.parse_args(argv)
-    if args.demo:
-        return serve_demo(args.keys)
-    with contextlib.suppress(KeyboardInterrupt):
-        return serve_local(args.home, args.idle)
+    from tui_app.paths import UnsafeDirectory
+
+    try:
+        if args.demo:
+            return serve_demo(args.keys)
+        with contextlib.suppress(KeyboardInterrupt):
+            return serve_local(args.home, args.idle)
+    except UnsafeDirectory as exc:
+        # The client that started us shows the last line of our log: this one, then.
+        print(f"agentkeys: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
