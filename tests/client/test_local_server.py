@@ -201,3 +201,15 @@ def test_a_directory_others_may_write_in_stops_it_with_the_fix(home: Path) -> No
         local_server.connect(home).wait()
     assert f"chmod 700 {config}" in str(raised.value)
     assert stat.S_IMODE(config.stat().st_mode) == 0o777, "the owner decides"
+
+
+def test_it_answers_only_its_loopback_names(home: Path) -> None:
+    url, _token = local_server.connect(home).wait()
+    port = url.rsplit(":", 1)[1]
+    refused = httpx.get(f"{url}/healthz", headers={"Host": f"evil.example:{port}"}, timeout=10)
+    assert refused.status_code == 400 and "location" not in refused.headers
+    assert refused.json()["error"]["code"] == "HOST_NOT_ALLOWED"
+    slash = httpx.get(f"{url}/v1/keys/", timeout=10)
+    assert slash.status_code == 404 and "location" not in slash.headers
+    for host in (f"localhost:{port}", f"[::1]:{port}", "127.0.0.1"):
+        assert httpx.get(f"{url}/healthz", headers={"Host": host}, timeout=10).status_code == 200

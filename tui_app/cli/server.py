@@ -199,9 +199,11 @@ def run_serve(args: argparse.Namespace) -> int:
     except (PepperFileError, ValueError, OSError) as exc:
         return _fail(str(exc))
     _migrate(settings)
+    _choose_host_names(settings, args.host)
     print(
         f"agentkeys: serving {_safe_url(settings.database_url)} on "
-        f"http://{args.host}:{args.port} ({args.workers} worker(s))",
+        f"http://{args.host}:{args.port} ({args.workers} worker(s)), answering to "
+        f"{', '.join(settings.allowed_hosts)}",
         file=sys.stderr,
     )
     common: dict[str, Any] = {"host": args.host, "port": args.port, **uvicorn_options()}
@@ -209,6 +211,7 @@ def run_serve(args: argparse.Namespace) -> int:
         # Workers are separate processes that import the factory; they read the settings
         # from the environment, so hand them exactly what this process resolved.
         os.environ["AGENTKEYS_DATABASE_URL"] = settings.database_url
+        os.environ["AGENTKEYS_ALLOWED_HOSTS"] = ",".join(settings.allowed_hosts)
         if "AGENTKEYS_PEPPER" not in os.environ and "AGENTKEYS_PEPPER_FILE" not in os.environ:
             from tui_app import paths
 
@@ -224,6 +227,28 @@ def run_serve(args: argparse.Namespace) -> int:
     freeze_heap()
     uvicorn.run(app, **common)
     return 0
+
+
+def _choose_host_names(settings: Any, bind_host: str) -> None:
+    """The Host names to answer to when AGENTKEYS_ALLOWED_HOSTS does not say. Bound to a
+    loopback address, only this machine can reach the server, by its loopback names:
+    any other name is a web page that pointed its own name at this machine. Bound to
+    another address, the names clients will use are not known here: any, with a
+    warning, so that a server behind a proxy or on an IP address still starts."""
+    from tui_app.server import hosts
+
+    if settings.allowed_hosts is not None:
+        return
+    if hosts.is_loopback(bind_host):
+        settings.allowed_hosts = hosts.loopback_names(bind_host)
+        return
+    settings.allowed_hosts = (hosts.ANY_HOST,)
+    print(
+        f"agentkeys: warning: answering requests for any host name: {bind_host} can be "
+        "reached from other machines and AGENTKEYS_ALLOWED_HOSTS is not set. Set it to "
+        "the names clients use, e.g. AGENTKEYS_ALLOWED_HOSTS=keys.example.com",
+        file=sys.stderr,
+    )
 
 
 def _migrate(settings: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tui_app import __version__
-from tui_app.server import db, errors, migrations
+from tui_app.server import db, errors, hosts, migrations
 from tui_app.server.routes import keys, meta
 from tui_app.server.settings import Settings
 
@@ -18,6 +18,9 @@ def create_app(settings: Settings) -> FastAPI:
         title="agentkeys",
         version=__version__,
         description="Key management for AI agents' API keys (SPEC §2).",
+        # Starlette would answer `/v1/keys/` with a redirect to an address built from
+        # the Host header, a name the client chose: a path we do not serve is a 404.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -25,7 +28,11 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(errors.RejectNul)
-    app.add_middleware(errors.LastResort)  # added last: outermost of ours
+    app.add_middleware(errors.LastResort)
+    allowed = settings.allowed_hosts
+    if allowed is not None and hosts.ANY_HOST not in allowed:
+        # Added last, so outermost of ours: a request for another name goes no further.
+        app.add_middleware(hosts.AllowedHosts, allowed_hosts=allowed)
     for module in _route_modules():
         app.include_router(module.router)
     return app

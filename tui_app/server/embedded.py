@@ -29,6 +29,7 @@ from tui_app.domain.clock import Clock, system_clock
 from tui_app.domain.roles import Role
 from tui_app.server import db, users_store
 from tui_app.server.app import create_app
+from tui_app.server.hosts import LOOPBACK_HOSTS
 from tui_app.server.settings import Settings, load_or_create_pepper
 
 log = logging.getLogger("agentkeys.embedded")
@@ -136,6 +137,9 @@ def start_embedded(
         database_url=database_url,
         pepper=load_or_create_pepper(pepper_path),
         clock=clock or system_clock,
+        # It listens on 127.0.0.1 only; any other name is a web page rebinding its own
+        # name to this machine.
+        allowed_hosts=LOOPBACK_HOSTS,
     )
     app = create_app(settings)
     engine: sa.Engine = app.state.engine

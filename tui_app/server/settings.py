@@ -64,6 +64,8 @@ class Settings:
     version: str = __version__
     # Migrations run when the app is created; tests and the embedded server keep this on.
     migrate_on_start: bool = True
+    # Host names the server answers to (server/hosts.py); None or ("*",): any name.
+    allowed_hosts: tuple[str, ...] | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -89,7 +91,8 @@ class Settings:
     def from_env(cls, database_url: str | None = None, **overrides: object) -> Settings:
         """Settings for `agentkeys serve`: AGENTKEYS_DATABASE_URL, AGENTKEYS_PEPPER (the
         pepper itself, hex; wins) or AGENTKEYS_PEPPER_FILE (default: config dir/pepper),
-        AGENTKEYS_MAX_LIFETIME_DAYS, AGENTKEYS_KEY_ENV, AGENTKEYS_REQUIRE_TERMS.
+        AGENTKEYS_MAX_LIFETIME_DAYS, AGENTKEYS_KEY_ENV, AGENTKEYS_REQUIRE_TERMS,
+        AGENTKEYS_ALLOWED_HOSTS (comma-separated host names; unset or empty: None).
 
         Every server sharing one database must use the same pepper."""
         url = database_url or os.environ.get("AGENTKEYS_DATABASE_URL") or default_database_url()
@@ -102,6 +105,10 @@ class Settings:
             values["require_terms"] = os.environ["AGENTKEYS_REQUIRE_TERMS"].lower() in (
                 "1", "true", "yes", "on",
             )
+        if os.environ.get("AGENTKEYS_ALLOWED_HOSTS", "").strip():
+            from tui_app.server.hosts import parse_allowed_hosts
+
+            values["allowed_hosts"] = parse_allowed_hosts(os.environ["AGENTKEYS_ALLOWED_HOSTS"])
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
