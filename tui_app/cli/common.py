@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from tui_app.cli import EXIT_AUTH, EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from tui_app.domain.sanitize import clean
 from tui_app.domain.timefmt import relative
+from tui_app.domain.validation import shown_input
 
 if TYPE_CHECKING:
     from tui_app.client.api import ApiClient
@@ -175,16 +176,17 @@ def ask(prompt: str) -> str:
 
 # -- parsing --------------------------------------------------------------------
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([dwy]?)\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"\s*([0-9]+)\s*([dwy]?)\s*", re.IGNORECASE)
 _UNIT_DAYS = {"": 1, "d": 1, "w": 7, "y": 365}
 MAX_DAYS = 36_500
 
 
 def parse_days(value: str) -> int:
     """`7`, `7d`, `2w`, `1y` → days (argparse type)."""
-    match = _DURATION.match(value)
+    match = _DURATION.fullmatch(value)
     if not match:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a duration; use e.g. 7d, 2w or 1y")
+        raise argparse.ArgumentTypeError(
+            f"'{shown_input(value)}' is not a duration; use e.g. 7d, 2w or 1y")
     days = int(match.group(1)) * _UNIT_DAYS[match.group(2).lower()]
     if days <= 0:
         raise argparse.ArgumentTypeError("the duration must be at least one day")
@@ -223,7 +225,7 @@ def parse_expiry(value: str) -> Expiry:
     text = value.strip()
     if text.lower() in ("never", "none"):
         return Expiry(text, never=True)
-    if _DURATION.match(text):
+    if _DURATION.fullmatch(text):
         return Expiry(text, days=parse_days(text))
     try:
         if "T" in text or "t" in text:
@@ -236,7 +238,7 @@ def parse_expiry(value: str) -> Expiry:
         return expiry
     except (ValueError, OverflowError):  # OverflowError: past year 9999 in UTC
         raise argparse.ArgumentTypeError(
-            f"'{value}' is not an expiry; use 30d, 90d, 1y, YYYY-MM-DD or never"
+            f"'{shown_input(value)}' is not an expiry; use 30d, 90d, 1y, YYYY-MM-DD or never"
         ) from None
 
 

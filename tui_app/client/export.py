@@ -5,11 +5,11 @@ than one page in memory, so an export of 1,000,000 keys costs what one page cost
 file is written next to its destination and renamed into place at the end, so a failed
 or cancelled export never leaves a half-written file under the chosen name.
 
-CSV cells hold untrusted text (names, descriptions, user names, tool names): control,
-bidi and zero-width characters are stripped, and a cell that a spreadsheet would read as
-a formula (starting with = + - @, tab or CR) gets a leading apostrophe (OWASP "CSV
-injection"). JSON needs neither: the encoder escapes control characters and nothing
-evaluates it.
+CSV cells hold untrusted text (names, descriptions, user names, tool names): the
+characters domain/sanitize.py calls unsafe (control, bidi, zero-width …) are stripped,
+and a cell that a spreadsheet would read as a formula (starting with = + - @, tab or
+CR) gets a leading apostrophe (OWASP "CSV injection"). JSON needs neither: the encoder
+escapes control characters and nothing evaluates it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from typing import IO, Any, Literal
 from tui_app.client.api import ApiClient
 from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.models import AgentKey, UserRef
+from tui_app.domain.sanitize import clean
 
 ExportFormat = Literal["csv", "json"]
 Progress = Callable[[int, int | None], None]
@@ -46,11 +46,6 @@ CSV_COLUMNS = (
     "revoked_at", "disabled_at", "version",
 )
 
-# Stripped from CSV text: C0 (tab, CR, LF included — one record per line), DEL, C1,
-# bidi controls and zero-width characters.
-_STRIP = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060\u2066-\u2069\ufeff]"
-)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -61,7 +56,9 @@ def csv_safe(value: object) -> str:
     text = str(value)
     # Check the raw first character too: a tab/CR lead is itself a formula trick.
     risky = text.startswith(_FORMULA_START)
-    text = _STRIP.sub("", text)
+    # Unsafe characters go (tab, CR and LF included: one record per line), as everywhere
+    # untrusted text is shown.
+    text = clean(text, replacement="")
     if risky or text.startswith(_FORMULA_START):
         text = "'" + text
     return text

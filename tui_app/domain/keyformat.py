@@ -6,6 +6,7 @@ before any database access; it is not a security property (the body's 238 bits a
 
 from __future__ import annotations
 
+import re
 import secrets
 import zlib
 from dataclasses import dataclass
@@ -90,6 +91,20 @@ def is_well_formed(token: str, expected: TokenKind | None = None) -> bool:
     except TokenMalformed:
         return False
     return True
+
+
+# Anything that starts like one of our tokens: a prefix, an environment and a run of
+# base62, standing on its own (not the tail of a longer word). Whole or cut short, such
+# text is treated as a secret: refused where a name is expected, never quoted back in
+# an error, and redacted from logs.
+TOKEN_SHAPE = re.compile(
+    rf"(?<![0-9A-Za-z])(?:{'|'.join(kind.value for kind in TokenKind)})"
+    rf"_(?:{'|'.join(ENVIRONMENTS)})_[0-9A-Za-z]{{8,}}"
+)
+
+
+def looks_like_token(text: str) -> bool:
+    return TOKEN_SHAPE.search(text) is not None
 
 
 def hint(token: str) -> str:

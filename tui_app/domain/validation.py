@@ -11,11 +11,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from tui_app.domain.sanitize import has_unsafe
+from tui_app.domain.keyformat import looks_like_token
+from tui_app.domain.sanitize import clean, has_unsafe
 
 NAME_MAX = 255
 DESCRIPTION_MAX = 1000
-TOOL_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+# Patterns that guard access are matched whole, with fullmatch: "$" would also match
+# before a final newline, and "delete\n" would pass for "delete".
+TOOL_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 TOOLS_MAX = 100
 RPM_MIN, RPM_MAX = 1, 100_000
 EXPIRY_HORIZON_DAYS = 36_500  # the farthest expiry any policy allows
@@ -33,6 +36,42 @@ class FieldError(ValueError):
         self.message = message
 
 
+INVISIBLE_MESSAGE = "has invisible characters (control, bidi or zero-width); remove them."
+TOKEN_NOT_SHOWN = "(a key, not shown)"
+
+
+def shown_input(value: str, limit: int = 70) -> str:
+    """A refused value as an error message may quote it: safe to print, short, and never
+    a secret (someone may paste a key into the wrong field)."""
+    if looks_like_token(value):
+        return TOKEN_NOT_SHOWN
+    text = clean(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _refuse_secret(field: str, label: str, text: str) -> None:
+    # Whatever is stored here is shown in lists, audit entries and exports for good.
+    if looks_like_token(text):
+        raise FieldError(field, f"{label} holds what looks like a key or token; never paste "
+                                "a key here.")
+
+
+def is_tool_name(value: object) -> bool:
+    """What allowed_tools and blocked_tools may hold, and what verify compares exactly."""
+    return (isinstance(value, str) and TOOL_PATTERN.fullmatch(value) is not None
+            and not looks_like_token(value))
+
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def whole_number(text: str) -> int | None:
+    """The value of a plain decimal number of up to 18 digits, else None. ASCII digits
+    only: str.isdigit() is also true for "²", which int() refuses."""
+    text = text.strip()
+    return int(text) if _DIGITS.fullmatch(text) else None
+
+
 def validate_name(value: object) -> str:
     if not isinstance(value, str):
         raise FieldError("name", "Name must be text.")
@@ -42,9 +81,8 @@ def validate_name(value: object) -> str:
     if len(name) > NAME_MAX:
         raise FieldError("name", f"Name is {len(name)} characters; the limit is {NAME_MAX}.")
     if has_unsafe(name):
-        raise FieldError(
-            "name", "Name has control, bidi or zero-width characters; remove them."
-        )
+        raise FieldError("name", f"Name {INVISIBLE_MESSAGE}")
+    _refuse_secret("name", "The name", name)
     return name
 
 
@@ -61,9 +99,8 @@ def validate_description(value: object) -> str:
         )
     # Line breaks and tabs are fine in a description; other control characters are not.
     if has_unsafe(description.replace("\n", "").replace("\t", "")):
-        raise FieldError(
-            "description", "Description has control, bidi or zero-width characters."
-        )
+        raise FieldError("description", f"Description {INVISIBLE_MESSAGE}")
+    _refuse_secret("description", "The description", description)
     return description
 
 
@@ -83,11 +120,16 @@ def validate_tools(field: str, value: object) -> list[str]:
         raise FieldError(field, "Tools must be a list of tool names.")
     tools: list[str] = []
     for tool in value:
-        if not isinstance(tool, str) or not TOOL_PATTERN.match(tool):
-            shown = tool if isinstance(tool, str) and not has_unsafe(tool) else "?"
+        if isinstance(tool, str) and looks_like_token(tool):
+            raise FieldError(
+                field, "That looks like a key or token, not a tool name; never paste a "
+                "key here. Tool names are 1–64 letters, digits, _ . or -.",  # noqa: RUF001
+            )
+        if not is_tool_name(tool):
+            shown = shown_input(tool) if isinstance(tool, str) else "?"
             raise FieldError(
                 field,
-                f"'{shown[:70]}' is not a tool name: use 1–64 letters, digits, _ . or -.",  # noqa: RUF001
+                f"'{shown}' is not a tool name: use 1–64 letters, digits, _ . or -.",  # noqa: RUF001
             )
         if tool not in tools:
             tools.append(tool)
@@ -100,9 +142,10 @@ def validate_rate_limit(value: object) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        if not value.strip().isdigit():
+        number = whole_number(value)
+        if number is None:
             raise FieldError("rate_limit_rpm", "Requests per minute must be a whole number.")
-        value = int(value.strip())
+        value = number
     if isinstance(value, bool) or not isinstance(value, int):
         raise FieldError("rate_limit_rpm", "Requests per minute must be a whole number.")
     if not RPM_MIN <= value <= RPM_MAX:
@@ -159,7 +202,7 @@ def validate_expiry(
 
 
 EMAIL_MAX = 320
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+$")
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+")
 TEAM_MAX = 100
 
 
@@ -167,7 +210,8 @@ def validate_email(value: object) -> str:
     if not isinstance(value, str):
         raise FieldError("email", "Email must be text.")
     email = value.strip().lower()
-    if not email or len(email) > EMAIL_MAX or not EMAIL_PATTERN.match(email) or has_unsafe(email):
+    well_formed = EMAIL_PATTERN.fullmatch(email) is not None and not has_unsafe(email)
+    if not email or len(email) > EMAIL_MAX or not well_formed:
         raise FieldError("email", "Give an email address such as ada@example.com.")
     return email
 
@@ -181,7 +225,8 @@ def validate_person_name(value: object) -> str:
     if len(name) > NAME_MAX:
         raise FieldError("name", f"Name is {len(name)} characters; the limit is {NAME_MAX}.")
     if has_unsafe(name):
-        raise FieldError("name", "Name has control, bidi or zero-width characters; remove them.")
+        raise FieldError("name", f"Name {INVISIBLE_MESSAGE}")
+    _refuse_secret("name", "The name", name)
     return name
 
 
@@ -195,8 +240,8 @@ def validate_team_names(value: object) -> list[str]:
         if not isinstance(item, str) or not item.strip() or len(item.strip()) > TEAM_MAX:
             raise FieldError("teams", f"Each team name must be 1 to {TEAM_MAX} characters.")
         if has_unsafe(item):
-            raise FieldError("teams", "Team names cannot have control, bidi or zero-width "
-                                      "characters.")
+            raise FieldError("teams", f"A team name {INVISIBLE_MESSAGE}")
+        _refuse_secret("teams", "A team name", item)
         if item.strip() not in teams:
             teams.append(item.strip())
     return teams

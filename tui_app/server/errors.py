@@ -94,6 +94,8 @@ _TYPE_WORDS = {
     "datetime_object_invalid": "must be a date and time such as 2026-01-31T23:59:59Z",
     "timezone_aware": "must include a time zone, such as Z",
     "string_unicode": "must be valid text",
+    "text_not_storable": "holds a NUL character or an unpaired surrogate, which is never "
+                         "valid text",
     "float_type": "must be a number",
     "float_parsing": "must be a number",
 }

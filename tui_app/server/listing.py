@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tui_app.domain.sanitize import is_storable
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.validation import FieldError
 from tui_app.server import db, keys_store
@@ -149,10 +150,11 @@ def decode_cursor(cursor: str, sort: str, order: str) -> tuple[Any, str]:
     if not isinstance(data, dict) or data.get("s") != sort or data.get("o") != order:
         raise _bad_cursor()
     value, key_id = data.get("v"), data.get("i")
-    if not isinstance(key_id, str) or len(key_id) > 64 or "\x00" in key_id:
+    # JSON escapes can spell a NUL or a lone surrogate, which no database can compare.
+    if not isinstance(key_id, str) or len(key_id) > 64 or not is_storable(key_id):
         raise _bad_cursor()
     if sort in ("name", "owner"):
-        ok = isinstance(value, str) and len(value) <= 400 and "\x00" not in value
+        ok = isinstance(value, str) and len(value) <= 400 and is_storable(value)
     else:
         ok = isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**62
     if not ok:

@@ -1,18 +1,58 @@
 """Request and response models: the JSON contract of SPEC §2 (see domain/models.py).
 
-Requests forbid unknown fields. Field types are loose where the domain validators give
-better messages (names, tools); responses are exact so /openapi.json describes them.
+Requests forbid unknown fields and take JSON types as they are: `true` is not a number
+and `"60"` is not one either (pydantic's default would read them as 1 and 60); times are
+the one field written as text. Lengths are loose where the domain validators give better
+messages (names, tools); responses are exact so /openapi.json describes them.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from tui_app.domain.sanitize import is_storable
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class StorableText(BaseModel):
+    """A request whose text may be written to the database. JSON can spell a NUL
+    (`\\u0000`), which PostgreSQL's text cannot hold: refused here, with the field's
+    name, before any rule or query sees it. (Lone surrogates, which UTF-8 cannot hold,
+    pydantic refuses itself.)"""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any, _info: ValidationInfo) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and not is_storable(text) for text in texts):
+            raise PydanticCustomError("text_not_storable", "Input cannot be stored")
+        return value
+
+
+class Strict(StorableText):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _time_as_text(value: object) -> object:
+    # Lax parsing would also take a number as seconds since 1970: 30 meant as days would
+    # silently become a date in January 1970.
+    if value is None or isinstance(value, str):
+        return value
+    raise PydanticCustomError("datetime_type", "Input should be a date and time")
+
+
+# RFC 3339 text, with a time zone (a naive time is ambiguous: refused).
+TimeText = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_time_as_text)]
 
 
 # -- responses ------------------------------------------------------------------------
@@ -178,7 +218,7 @@ class KeyCreateIn(Strict):
     name: str = Field(max_length=10_000)
     description: str | None = Field(default="", max_length=20_000)
     # Absent: the default preset (30 days, within policy); null: never (if allowed).
-    expires_at: AwareDatetime | None = None  # a naive time is ambiguous: refuse it
+    expires_at: TimeText | None = None
     scope: Literal["read", "read_write"] = "read"
     allowed_tools: list[str] = Field(default_factory=list, max_length=1000)
     blocked_tools: list[str] = Field(default_factory=list, max_length=1000)
@@ -186,12 +226,12 @@ class KeyCreateIn(Strict):
     accept_terms: bool = False
 
 
-class KeyPatchIn(BaseModel):
+class KeyPatchIn(StorableText):
     # Unknown fields are checked by hand: scope/tools/rpm get SCOPE_IMMUTABLE, others 422.
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     name: str | None = Field(default=None, max_length=10_000)
     description: str | None = Field(default=None, max_length=20_000)
-    expires_at: AwareDatetime | None = None  # a naive time is ambiguous: refuse it
+    expires_at: TimeText | None = None
 
 
 class BulkIn(Strict):
@@ -207,9 +247,11 @@ class UserCreateIn(Strict):
     teams: list[str] = Field(default_factory=list, max_length=100)
 
 
-class VerifyIn(Strict):
+class VerifyIn(BaseModel):
     # Generous bounds: a gateway forwards whatever its client sent, and any string it
-    # sends gets 200 with a code (TOKEN_MALFORMED, TOOL_FORBIDDEN), not a 422.
+    # sends gets 200 with a code (TOKEN_MALFORMED, TOOL_FORBIDDEN), not a 422: nothing it
+    # sends is stored unless it is a valid key and a valid tool name.
+    model_config = ConfigDict(extra="forbid", strict=True)
     key: str = Field(max_length=4096)
     tool: str | None = Field(default=None, max_length=4096)
     access: Literal["read", "write"] | None = None

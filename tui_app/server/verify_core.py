@@ -30,7 +30,7 @@ from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.keyformat import TokenKind, TokenMalformed
 from tui_app.domain.roles import Role
 from tui_app.domain.status import KeyStatus
-from tui_app.domain.validation import TOOL_PATTERN
+from tui_app.domain.validation import is_tool_name
 from tui_app.server import db, keys_store, security
 from tui_app.server.schemas import AgentKeyOut, RateLimitOut, UserRefOut
 from tui_app.server.settings import Settings
@@ -102,7 +102,9 @@ def _status_code(status: KeyStatus) -> str | None:
 
 
 def tool_allowed(tool: str, allowed: list[str], blocked: list[str]) -> bool:
-    if not TOOL_PATTERN.match(tool):
+    """Exact names only: "delete\n" or "Delete" is not "delete", and is never allowed by
+    a list that does not hold it as written."""
+    if not is_tool_name(tool):
         return False
     if tool in blocked:
         return False

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query, Request
 
+from tui_app.domain.keyformat import looks_like_token
 from tui_app.domain.sanitize import clean
 from tui_app.domain.validation import FieldError
 from tui_app.server import db, keys_store, listing, users_store
@@ -130,6 +131,10 @@ def bulk(request: Request, caller: Manager, body: BulkIn, source: Source = None)
     """Each id runs in its own transaction: one failure does not undo the others."""
     if body.action == "extend" and body.days is None:
         raise validation_failed(FieldError("days", "Say by how many days to extend."))
+    if any(looks_like_token(key_id) for key_id in body.ids):
+        # Each result repeats its id: a secret pasted here must not come back.
+        raise validation_failed(FieldError(
+            "ids", "One of these is a key's secret, not its id; never paste a secret here."))
     settings = settings_of(request)
     engine = engine_of(request)
     results: list[BulkItemOut] = []

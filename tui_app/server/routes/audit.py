@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 
 from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.roles import Role
-from tui_app.domain.validation import FieldError
+from tui_app.domain.validation import FieldError, whole_number
 from tui_app.server import db, users_store
 from tui_app.server.auth import KeyUser, engine_of
 from tui_app.server.errors import validation_failed
@@ -39,9 +39,10 @@ def _decode(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode("ascii"))
         prefix, _, number = raw.decode("ascii").partition(":")
-        if prefix != "a" or not number.isdigit() or len(number) > 18:
+        seq = whole_number(number)
+        if prefix != "a" or seq is None:
             raise ValueError
-        return int(number)
+        return seq
     except (ValueError, binascii.Error, UnicodeError):
         raise validation_failed(FieldError(
             "cursor", "This cursor is not valid; start again from the first page."

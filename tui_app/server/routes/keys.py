@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -259,15 +260,20 @@ def get_key(request: Request, caller: KeyUser, key_id: str) -> AgentKeyOut:
         return keys_store.one_out(conn, visible_row(conn, caller, key_id), now)
 
 
+# RFC 9110 entity tags: the version, quoted or not, weak or not.
+_IF_MATCH = re.compile(r'(?:W/)?"?([0-9]{1,12})"?')
+
+
 def _if_match(value: str | None) -> int | None:
     if value is None:
         return None
-    if value.strip() == "*":  # RFC 9110: any current version matches
+    text = value.strip()
+    if text == "*":  # RFC 9110: any current version matches
         return None
-    cleaned = value.strip().strip('"').removeprefix("W/").strip('"')
-    if not cleaned.isdigit() or len(cleaned) > 12:
+    match = _IF_MATCH.fullmatch(text)
+    if match is None:
         raise validation_failed(FieldError("If-Match", "If-Match must be the key's version."))
-    return int(cleaned)
+    return int(match.group(1))
 
 
 @router.patch("/{key_id}", response_model=AgentKeyOut, summary="Edit name, description, expiry")

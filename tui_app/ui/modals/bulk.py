@@ -27,6 +27,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from tui_app.domain.models import BulkResult
+from tui_app.domain.validation import whole_number
 from tui_app.ui.safe import safe_text
 
 NAMES_SHOWN = 8  # with the warning and buttons, still fits an 80x24 terminal
@@ -99,8 +100,7 @@ class ExtendDaysModal(ModalScreen[int | None]):
     @on(Input.Submitted, "#extend-days")
     @on(Button.Pressed, "#extend-ok")
     def submit(self) -> None:
-        raw = self.query_one("#extend-days", Input).value.strip()
-        days = int(raw) if raw.isdigit() else 0
+        days = whole_number(self.query_one("#extend-days", Input).value) or 0
         if not 1 <= days <= 36500:
             self.query_one("#extend-error", Label).update("Enter a number of days, 1 to 36500.")
             return
