@@ -9,11 +9,12 @@ from urllib.parse import unquote_plus
 
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import tokens
 from uvicorn.logging import AccessFormatter
 
 from tui_app.cli.server import RedactTokens, uvicorn_log_config
 from tui_app.domain import keyformat
-from tui_app.domain.keyformat import BASE62, BODY_LENGTH, ENVIRONMENTS, TokenKind
+from tui_app.domain.keyformat import BASE62, TokenKind
 from tui_app.domain.redact import MAX_LEVELS, REDACTED, escape_controls, redact
 from tui_app.server.security import new_token
 
@@ -23,19 +24,6 @@ URL_CHARS = BASE62 + "%+&=/?-._~:"
 ADDRESSES = ["/v1/keys?q=", "/v1/keys/", "/v1/admin/keys?status=all&q=", "/", "/v1/keys?"]
 # Deep enough for any slip (`%5F`, `%255F`, `%25255F`), within what redact() decodes.
 DEPTH = 3
-
-
-@st.composite
-def tokens(draw: st.DrawFn) -> str:
-    """A real token of any kind and environment: the minting scheme, with the random body
-    drawn by hypothesis so that a failure can be replayed."""
-    kind = draw(st.sampled_from(TokenKind))
-    env = draw(st.sampled_from(ENVIRONMENTS))
-    body = draw(st.text(BASE62, min_size=BODY_LENGTH, max_size=BODY_LENGTH))
-    stem = f"{kind.value}_{env}_{body}"
-    token = stem + keyformat.checksum(stem)
-    assert keyformat.is_well_formed(token)
-    return token
 
 
 def _encode(char: str, depth: int, plan: Iterator[bool]) -> str:

@@ -57,7 +57,11 @@ def test_add_user_refuses_bad_input(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'b.db'}"
     for args in (["--email", "not-an-email", "--name", "X", "--role", "member"],
                  ["--email", "x@y.z", "--name", "Bad\x1b[31m", "--role", "member"],
-                 ["--email", "x@y.z", "--name", " ", "--role", "member"]):
+                 ["--email", "x@y.z", "--name", " ", "--role", "member"],
+                 ["--email", "x@y.z", "--name", "evil\u202e", "--role", "member"],
+                 ["--email", "x@y.z", "--name", "\U000e0041\U000e0042", "--role", "member"],
+                 ["--email", "x@y.z", "--name", "X", "--role", "member", "--team", "t" * 255],
+                 ["--email", "x@y.z\nz@q.r", "--name", "X", "--role", "member"]):
         result = _run(tmp_path, "server", "add-user", *args, "--database", url)
         assert result.returncode == 2, (args, result.stderr)
         assert not result.stdout

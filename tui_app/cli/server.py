@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import sys
 from typing import Any
 
@@ -271,14 +270,16 @@ def _safe_url(url: str) -> str:
 
 
 def _check_user(email: str, name: str, teams: list[str]) -> str | None:
-    """A message for bad input, or None. Control characters are refused everywhere."""
-    if not re.fullmatch(r"[^@\s]{1,200}@[^@\s]{1,200}", email) or len(email) > 320:
-        return f"not an email address: {email!r}"
-    for label, value in [("name", name)] + [("team", t) for t in teams]:
-        if not value.strip() or len(value) > 255:
-            return f"the {label} must be 1 to 255 characters"
-        if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in value):
-            return f"the {label} must not contain control characters"
+    """The first problem with the new user, in the words the API and the TUI use, or
+    None: the same rules as POST /v1/users."""
+    from tui_app.domain import validation
+
+    try:
+        validation.validate_email(email)
+        validation.validate_person_name(name)
+        validation.validate_team_names(teams)
+    except validation.FieldError as problem:
+        return problem.message
     return None
 
 

@@ -94,11 +94,11 @@ def is_well_formed(token: str, expected: TokenKind | None = None) -> bool:
 
 
 # Anything that starts like one of our tokens: a prefix, an environment and a run of
-# base62, standing on its own (not the tail of a longer word). Whole or cut short, such
-# text is treated as a secret: refused where a name is expected, never quoted back in
-# an error, and redacted from logs.
+# base62. Whole or cut short, such text is treated as a secret: refused where a name is
+# expected, never quoted back in an error, and redacted from logs (redact.py, which
+# also decodes first).
 TOKEN_SHAPE = re.compile(
-    rf"(?<![0-9A-Za-z])(?:{'|'.join(kind.value for kind in TokenKind)})"
+    rf"(?:{'|'.join(kind.value for kind in TokenKind)})"
     rf"_(?:{'|'.join(ENVIRONMENTS)})_[0-9A-Za-z]{{8,}}"
 )
 

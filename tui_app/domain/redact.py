@@ -13,20 +13,16 @@ from __future__ import annotations
 
 import re
 
-from tui_app.domain.keyformat import ENVIRONMENTS, TokenKind
+from tui_app.domain.keyformat import ENVIRONMENTS, TOKEN_SHAPE
 
 REDACTED = "[token redacted]"
 
-_PREFIXES = "|".join(sorted((kind.value for kind in TokenKind), key=len, reverse=True))
 _ENVS = "|".join(ENVIRONMENTS)
-# A token cut short is still mostly secret: a prefix and 8 characters are enough. A
+# Text shaped like a token, whole or cut short (keyformat.TOKEN_SHAPE); and, since a
 # broken escape just before a token can swallow its first letter when decoded (`%6` +
-# `a` is `j`), but `k_live_` and the body always survive: without its prefix, a token
-# is known by `_live_` or `_test_` before 20 letters and digits, which nothing else we
-# log has.
-TOKEN_PATTERN = re.compile(
-    rf"(?:{_PREFIXES})_(?:{_ENVS})_[0-9A-Za-z]{{8,}}|_(?:{_ENVS})_[0-9A-Za-z]{{20,}}"
-)
+# `a` is `j`), a token without its prefix, known by `_live_` or `_test_` before 20
+# letters and digits, which nothing else we log has.
+TOKEN_PATTERN = re.compile(rf"{TOKEN_SHAPE.pattern}|_(?:{_ENVS})_[0-9A-Za-z]{{20,}}")
 
 # Decoding stops after this many levels. No client encodes a token deeper by mistake,
 # and each level costs a pass over the text: an address built to nest escapes thousands
