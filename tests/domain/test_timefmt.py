@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tui_app.domain.timefmt import absolute, expires_within, relative
+from tui_app.domain.expiry import expires_within
+from tui_app.domain.timefmt import absolute, relative
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -28,6 +29,6 @@ def test_relative(delta: timedelta, text: str) -> None:
 def test_missing_and_absolute() -> None:
     assert relative(None, NOW) == "never" and relative(None, NOW, none="") == ""
     assert absolute(NOW) == "2026-11-23 12:00 UTC"
-    assert expires_within(NOW + timedelta(days=7), NOW)
-    assert not expires_within(NOW + timedelta(days=8), NOW)
-    assert not expires_within(NOW - timedelta(seconds=1), NOW)
+    assert expires_within(NOW + timedelta(days=7), NOW, 7)
+    assert not expires_within(NOW + timedelta(days=8), NOW, 7)
+    assert not expires_within(NOW - timedelta(seconds=1), NOW, 7)

@@ -9,7 +9,7 @@ share this wording.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 _MINUTE = 60
 _HOUR = 60 * _MINUTE
@@ -48,8 +48,3 @@ def absolute(when: datetime | None, *, none: str = "never") -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def expires_within(when: datetime | None, now: datetime, days: int = 7) -> bool:
-    """True for a time in the future that is at most `days` away (the 'expiring soon' flag)."""
-    return when is not None and now < when <= now + timedelta(days=days)

@@ -27,13 +27,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tui_app.domain.clock import to_rfc3339
+from tui_app.domain.ids import ulid
 from tui_app.domain.keyformat import BASE62
 from tui_app.server import db, migrations
 from tui_app.server.users_store import search_text
 
 DAY_MS = 86_400_000
 YEAR_MS = 365 * DAY_MS
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 FIRST = (
     "Ada", "Alan", "Amara", "Ana", "Arjun", "Bea", "Boris", "Carla", "Chen", "Dara", "Diego",
@@ -80,12 +80,7 @@ DESCRIPTIONS = (
 
 
 def _ulid(rng: random.Random, ms: int) -> str:
-    value = (ms << 80) | rng.getrandbits(80)
-    chars = []
-    for _ in range(26):
-        value, rem = divmod(value, 32)
-        chars.append(_CROCKFORD[rem])
-    return "".join(reversed(chars))
+    return ulid(ms, rng.getrandbits(80))
 
 
 def _digest(rng: random.Random) -> str:

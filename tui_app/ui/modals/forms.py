@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, Final
 
 from tui_app.domain import expiry as expiry_rules
-from tui_app.domain.expiry import ExpiryPreset
+from tui_app.domain.expiry import ExpiryChoice
 from tui_app.domain.models import Policy
 from tui_app.domain.roles import Role
 from tui_app.domain.validation import (
@@ -120,25 +120,6 @@ def new_idempotency_key() -> str:
 
 
 # -- expiry choice ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ExpiryChoice:
-    """What the user picked in the quick-select: a preset, a custom day, or nothing yet."""
-
-    preset: ExpiryPreset
-    day: date | None = None  # only for the custom preset
-
-    def resolve(self, now: datetime, zone: tzinfo) -> datetime | None:
-        """The instant this choice means; raises FieldError for a custom preset without a day."""
-        if self.preset.kind == "never":
-            return None
-        if self.preset.kind == "custom":
-            if self.day is None:
-                raise FieldError("expires_at", "Pick a date in the calendar (enter picks).")
-            return expiry_rules.end_of_day(self.day, zone)
-        assert self.preset.days is not None
-        return expiry_rules.expiry_after_days(now, self.preset.days)
 
 
 def check_expiry(

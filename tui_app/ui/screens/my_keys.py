@@ -22,12 +22,13 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker
 
 from tui_app.client.errors import ServerUnreachable
+from tui_app.domain.expiry import is_expiring_soon
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.timefmt import relative
 from tui_app.ui.safe import safe_message, safe_text
 from tui_app.ui.startup import resume_gc
 from tui_app.ui.widgets.key_details import KeyDetails
-from tui_app.ui.widgets.key_list import KeyList, is_expiring_soon
+from tui_app.ui.widgets.key_list import KeyList
 from tui_app.ui.widgets.status_bar import StatusBar
 from tui_app.ui.widgets.title_bar import TitleBar
 
@@ -180,7 +181,7 @@ class MyKeysScreen(Screen[None]):
         inactive_list.show(inactive, now, keep_id=keep_id)
         total_active = sum(1 for k in self.all_keys if k.status is KeyStatus.ACTIVE)
         total_inactive = len(self.all_keys) - total_active
-        soon = sum(1 for k in self.all_keys if is_expiring_soon(k, now))
+        soon = sum(1 for k in self.all_keys if is_expiring_soon(k.status, k.expires_at, now))
         filtered = bool(needle)
         active_list.border_title = (
             f"Active ({len(active)} of {total_active})" if filtered else f"Active ({total_active})"

@@ -15,10 +15,10 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from tui_app.domain.expiry import is_expiring_soon
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.timefmt import absolute, relative
 from tui_app.ui.safe import safe_text
-from tui_app.ui.widgets.key_list import is_expiring_soon
 
 if TYPE_CHECKING:
     # Annotations only: the models (and their parsing) load with the client, after
@@ -60,7 +60,7 @@ def key_fields(key: AgentKey, now: datetime) -> Table:
         status.append(f" — {_REASON_TEXT.get(key.status_reason, key.status_reason)}",
                       style="")
     expires = _when(key.expires_at, now, none="never (no expiration)")
-    if is_expiring_soon(key, now):
+    if is_expiring_soon(key.status, key.expires_at, now):
         expires = Text("! ", style="bold yellow") + expires + Text(" — expires soon",
                                                                      style="bold yellow")
     rows: list[tuple[str, Text]] = [

@@ -18,8 +18,9 @@ from rich.style import Style
 from textual.geometry import Size
 from textual.strip import Strip
 
+from tui_app.domain.expiry import is_expiring_soon
 from tui_app.domain.status import KeyStatus
-from tui_app.domain.timefmt import expires_within, relative
+from tui_app.domain.timefmt import relative
 from tui_app.ui.safe import safe_message
 from tui_app.ui.widgets.line_table import Cell, LineTable
 
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     # the first frame.
     from tui_app.domain.models import AgentKey
 
-EXPIRING_SOON_DAYS = 7
 EXPIRING_FLAG = "!"  # a character, not only a colour: it must read the same with NO_COLOR
 
 _REASONS = {
@@ -54,11 +54,6 @@ def status_since(key: AgentKey) -> datetime | None:
         return key.expires_at
     return key.disabled_at
 
-
-def is_expiring_soon(key: AgentKey, now: datetime) -> bool:
-    return key.status is KeyStatus.ACTIVE and expires_within(
-        key.expires_at, now, EXPIRING_SOON_DAYS
-    )
 
 
 _EXPIRING = Style.parse("bold yellow")
@@ -159,7 +154,7 @@ class KeyList(LineTable):
         name = safe_message(key.name)
         if self.pane == "active":
             expires = relative(key.expires_at, now)
-            if is_expiring_soon(key, now):
+            if is_expiring_soon(key.status, key.expires_at, now):
                 return [("", None), (name, None), (f"{EXPIRING_FLAG} {expires}", _EXPIRING),
                         (relative(key.last_used_at, now), _DIM)]
             return [("", None), (name, None), (expires, None),
