@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui_app.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from tui_app.cli.common import (
     CliError,
     Table,
@@ -31,6 +30,7 @@ from tui_app.cli.common import (
     stdout_is_tty,
     when_text,
 )
+from tui_app.cli.exit_codes import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from tui_app.domain.sanitize import clean
 
 if TYPE_CHECKING:

@@ -11,7 +11,6 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from tui_app.cli import EXIT_AUTH, EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from tui_app.cli.common import (
     CliError,
     add_output_options,
@@ -20,6 +19,7 @@ from tui_app.cli.common import (
     guarded,
     print_json,
 )
+from tui_app.cli.exit_codes import EXIT_AUTH, EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

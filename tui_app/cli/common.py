@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tui_app.cli import EXIT_AUTH, EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from tui_app.cli.exit_codes import EXIT_AUTH, EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from tui_app.domain.sanitize import clean
 from tui_app.domain.timefmt import relative
 from tui_app.domain.validation import shown_input

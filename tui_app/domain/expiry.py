@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from tui_app.domain.field_error import FieldError
 from tui_app.domain.status import KeyStatus
 
 DEFAULT_MAX_LIFETIME_DAYS = 365
@@ -88,8 +89,6 @@ class ExpiryChoice:
             return None
         if self.preset.kind == "custom":
             if self.day is None:
-                from tui_app.domain.validation import FieldError
-
                 raise FieldError("expires_at", "Pick a date in the calendar (enter picks).")
             return end_of_day(self.day, zone)
         assert self.preset.days is not None

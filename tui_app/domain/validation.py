@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from tui_app.domain.expiry import latest_allowed_expiry
+from tui_app.domain.field_error import FieldError
 from tui_app.domain.keyformat import looks_like_token
 from tui_app.domain.sanitize import clean, has_unsafe
 
@@ -27,13 +29,6 @@ EXPIRY_HORIZON_DAYS = 36_500  # the farthest expiry any policy allows
 class Scope(StrEnum):
     READ = "read"
     READ_WRITE = "read_write"
-
-
-class FieldError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 INVISIBLE_MESSAGE = "has invisible characters (control, bidi or zero-width); remove them."
@@ -168,8 +163,6 @@ def validate_tool_lists(allowed: Iterable[str], blocked: Iterable[str]) -> None:
 def validate_expiry(
     expires_at: datetime | None, *, now: datetime, max_lifetime_days: int
 ) -> datetime | None:
-    from tui_app.domain.expiry import latest_allowed_expiry
-
     if expires_at is None:
         if max_lifetime_days > 0:
             raise FieldError(
