@@ -106,7 +106,7 @@ def _cases(owner: str, team: str, rare: str) -> list[Case]:
 def _key_count(url: str) -> int:
     import sqlalchemy as sa
 
-    from tui_app.server import db
+    from tui_app.server.store import db
 
     engine = db.create_engine(url)
     try:
@@ -230,7 +230,7 @@ def _bench_backend(label: str, url: str, env: dict[str, str], target_ms: float) 
     # This process has loaded SQLAlchemy and the seeder: a full garbage collection here
     # walks ~100,000 objects (~40 ms) and would land on whichever request it interrupts.
     # The server's latency is what is measured, so the client's heap is frozen first (the
-    # server freezes its own: tui_app.server.app.freeze_heap).
+    # server freezes its own: tui_app.server.api.app.freeze_heap).
     gc.collect()
     gc.freeze()
     try:

@@ -96,8 +96,9 @@ PRESET_CYCLE = ["Stale 90 d", "Never used", "Expiring 7 d", "Expired", "Revoked"
 
 
 async def _tui(url: str, token: str, open_only: bool = False) -> dict[str, Any]:
-    from tui_app.ui.app import AgentKeysApp
     from tui_app.ui.screens.admin import AdminScreen
+
+    from tui_app.ui.app import AgentKeysApp
 
     app = AgentKeysApp(server_url=url, token=token)
     out: dict[str, Any] = {}
@@ -158,7 +159,7 @@ async def _baseline(database_url: str, limit: int) -> dict[str, Any]:
     from textual.app import App, ComposeResult
     from textual.widgets import DataTable
 
-    from tui_app.server import db
+    from tui_app.server.store import db
 
     engine = db.create_engine(database_url)
     started = time.perf_counter()

@@ -44,7 +44,7 @@ class Org:
 
 
 def make_org(app: Any) -> Org:
-    from tui_app.server import users_store
+    from tui_app.server.store import users as users_store
 
     settings = app.state.settings
     engine = app.state.engine

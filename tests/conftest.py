@@ -74,7 +74,7 @@ def pg_url() -> Iterator[str]:
     _require_pg()
     import psycopg
 
-    from tui_app.server.db import with_search_path
+    from tui_app.server.store.db import with_search_path
 
     schema = f"t_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(PG_URL, autocommit=True) as conn:
@@ -126,7 +126,7 @@ def server_settings(db_url: str, clock: MovingClock) -> Any:
 
 @pytest.fixture
 def server_app(server_settings: Any) -> Iterator[Any]:
-    from tui_app.server.app import create_app
+    from tui_app.server.api.app import create_app
 
     app = create_app(server_settings)
     try:

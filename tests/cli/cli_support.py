@@ -39,7 +39,7 @@ class Server:
     database_url: str
 
     def _engine(self):  # type: ignore[no-untyped-def]
-        from tui_app.server import db
+        from tui_app.server.store import db
 
         if not hasattr(self, "_cached_engine"):
             self._cached_engine = db.create_engine(self.database_url)
@@ -54,7 +54,7 @@ class Server:
                  name: str | None = None) -> CliUser:
         """A user made through the server's storage, with a fresh login token."""
         from tui_app.domain.clock import system_clock
-        from tui_app.server import users_store
+        from tui_app.server.store import users as users_store
 
         n = next(_counter)
         email = f"{role}{n}-{os.getpid()}@example.org"
@@ -68,7 +68,7 @@ class Server:
 
     def revoke_token(self, token: str) -> None:
         from tui_app.domain.clock import system_clock
-        from tui_app.server import users_store
+        from tui_app.server.store import users as users_store
 
         with self._engine().begin() as conn:
             assert users_store.revoke_login_token(conn, self._pepper(), token, system_clock())

@@ -15,7 +15,7 @@ from tui_app.client.errors import ApiError
 
 @pytest.fixture
 def app(sqlite_url: str, clock: Any) -> Any:
-    from tui_app.server.app import create_app
+    from tui_app.server.api.app import create_app
     from tui_app.server.settings import Settings
 
     settings = Settings(database_url=sqlite_url, pepper=b"client-test-pepper-0123", clock=clock)

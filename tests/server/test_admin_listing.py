@@ -12,7 +12,8 @@ import pytest
 
 from tui_app.domain.ids import new_id
 from tui_app.domain.status import derive_status
-from tui_app.server import db, listing, users_store
+from tui_app.server.store import db, listing
+from tui_app.server.store import users as users_store
 
 SORT_RANK = {"active": 0, "inactive": 1, "expired": 2, "revoked": 3}
 

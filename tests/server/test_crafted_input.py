@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from strategies import LOOK_ALIKE_SUFFIXES, any_text, hostile_text, token_body, tokens
 
-from tui_app.server.listing import ORDERS, SORTS
+from tui_app.server.store.listing import ORDERS, SORTS
 
 pytestmark = pytest.mark.slow
 

@@ -15,9 +15,9 @@ import pytest
 import sqlalchemy as sa
 
 from tui_app.private_files import create_private
-from tui_app.server import db, migrations
-from tui_app.server.app import create_app
+from tui_app.server.api.app import create_app
 from tui_app.server.settings import Settings
+from tui_app.server.store import db, migrations
 
 AGENTKEYS = [sys.executable, "-c", "from tui_app.cli import main; main()"]
 PEPPER = b"test-pepper-0123456789abcdef0123456789"

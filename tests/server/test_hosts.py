@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import error
 
-from tui_app.server.app import create_app
-from tui_app.server.hosts import (
+from tui_app.server.api.app import create_app
+from tui_app.server.api.hosts import (
     LOOPBACK_HOSTS,
     REFUSED_MESSAGE,
     is_loopback,

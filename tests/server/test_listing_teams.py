@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from backend_people import Person
 from support import create_key
 
-from tui_app.server import db, keys_store, listing, migrations, users_store
+from tui_app.server.store import db, listing, migrations
+from tui_app.server.store import keys as keys_store
+from tui_app.server.store import users as users_store
 
 KT = db.key_teams
 

@@ -8,8 +8,8 @@ import httpx
 import sqlalchemy as sa
 from backend_people import auth
 
-from tui_app.server import db, migrations
 from tui_app.server.embedded import start_embedded
+from tui_app.server.store import db, migrations
 
 
 def test_migrations_are_idempotent_and_race_safe(db_url) -> None:

@@ -15,7 +15,7 @@ from support import create_key
 async def test_no_secret_outside_create_responses(sqlite_url, clock, caplog, tmp_path) -> None:
     from backend_people import make_org
 
-    from tui_app.server.app import create_app
+    from tui_app.server.api.app import create_app
     from tui_app.server.settings import Settings
 
     caplog.set_level(logging.DEBUG)

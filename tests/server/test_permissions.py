@@ -14,7 +14,7 @@ from support import create_key
 
 from tui_app.domain import keyformat
 from tui_app.domain.keyformat import TokenKind
-from tui_app.server import users_store
+from tui_app.server.store import users as users_store
 
 CALLERS = ["owner", "member", "manager", "manager2", "admin", "service", "none", "malformed",
            "revoked_login", "deactivated"]
@@ -170,7 +170,7 @@ async def test_manager_cannot_act_on_admins_or_co_managers_in_the_same_team(
     url = f"/v1/keys/{colleague_key['id']}"
     # manager2 joins team red: still may not see the red manager's key.
     with server_app.state.engine.begin() as conn:
-        from tui_app.server import db
+        from tui_app.server.store import db
 
         red = conn.execute(db.teams.select().where(db.teams.c.name == "red")).first()
         conn.execute(db.team_members.insert().values(team_id=red.id, user_id=org.manager2.id))

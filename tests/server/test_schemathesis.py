@@ -21,10 +21,11 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tui_app.server import db, migrations, users_store
-from tui_app.server.app import create_app
-from tui_app.server.seed import seed_demo
+from tui_app.server.api.app import create_app
 from tui_app.server.settings import Settings
+from tui_app.server.store import db, migrations
+from tui_app.server.store import users as users_store
+from tui_app.server.store.seed import seed_demo
 
 pytestmark = pytest.mark.slow
 

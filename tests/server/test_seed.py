@@ -24,10 +24,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tui_app.domain.status import KeyStatus, derive_status
-from tui_app.server import db, migrations, users_store
-from tui_app.server.app import create_app
-from tui_app.server.seed import seed_bulk, seed_demo
+from tui_app.server.api.app import create_app
 from tui_app.server.settings import Settings
+from tui_app.server.store import db, migrations
+from tui_app.server.store import users as users_store
+from tui_app.server.store.seed import seed_bulk, seed_demo
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PEPPER = b"test-pepper-0123456789abcdef0123"

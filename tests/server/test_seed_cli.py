@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from tui_app.cli.server import RedactTokens, uvicorn_log_config
 from tui_app.domain import keyformat
 from tui_app.domain.keyformat import TokenKind
-from tui_app.server import db
+from tui_app.server.store import db
 
 AGENTKEYS = [sys.executable, "-c", "from tui_app.cli import main; main()"]
 

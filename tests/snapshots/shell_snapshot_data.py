@@ -18,10 +18,11 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
 from tui_app.domain.clock import fixed_clock
-from tui_app.server import db, users_store
-from tui_app.server.app import create_app
-from tui_app.server.seed import seed_demo
+from tui_app.server.api.app import create_app
 from tui_app.server.settings import Settings
+from tui_app.server.store import db
+from tui_app.server.store import users as users_store
+from tui_app.server.store.seed import seed_demo
 from tui_app.ui.app import AgentKeysApp
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -20,7 +20,7 @@ from tui_app.client.export import (
     csv_safe,
     export_keys,
 )
-from tui_app.server import db
+from tui_app.server.store import db
 
 
 @pytest.fixture(scope="module")

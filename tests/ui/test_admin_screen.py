@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from test_admin_support import AdminHost, Backend, all_ids, first_page, make_backend, make_host
-
-from tui_app.client.export import count_from_totals
 from tui_app.ui.modals.bulk import BulkResultsModal, ExportModal
-from tui_app.ui.modals.confirm import ConfirmModal
 from tui_app.ui.screens.admin import PRESETS, AdminScreen, Filters
 from tui_app.ui.widgets.key_table import KeyTable
+
+from tui_app.client.export import count_from_totals
+from tui_app.ui.modals.confirm import ConfirmModal
 
 SIZE = (120, 40)
 
@@ -439,7 +439,7 @@ async def test_hostile_text_shows_literally(fresh_backend: Backend) -> None:
     """Markup and escape sequences in names and descriptions show as text, do nothing."""
     import sqlalchemy as sa
 
-    from tui_app.server import db
+    from tui_app.server.store import db
 
     api = fresh_backend.client()
     newest = (await first_page(api, 1))[0]

@@ -21,10 +21,11 @@ from textual.app import App
 from tui_app.client.api import ApiClient
 from tui_app.domain.clock import fixed_clock
 from tui_app.domain.models import AgentKey, Me
-from tui_app.server import db, users_store
-from tui_app.server.app import create_app
-from tui_app.server.seed import seed_bulk
+from tui_app.server.api.app import create_app
 from tui_app.server.settings import Settings
+from tui_app.server.store import db
+from tui_app.server.store import users as users_store
+from tui_app.server.store.seed import seed_bulk
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 CLOCK = fixed_clock(NOW)

@@ -178,7 +178,7 @@ def _fail(message: str) -> int:
 def app_from_env() -> Any:
     """The app factory uvicorn's worker processes call (`--workers N`): settings come
     from the environment the parent prepared (database URL; pepper as set up there)."""
-    from tui_app.server.app import create_app, freeze_heap
+    from tui_app.server.api.app import create_app, freeze_heap
 
     settings = _settings(None)
     # The parent already migrated; N workers racing to migrate would only add noise.
@@ -219,7 +219,7 @@ def run_serve(args: argparse.Namespace) -> int:
             "tui_app.cli.server:app_from_env", factory=True, workers=args.workers, **common
         )
         return 0
-    from tui_app.server.app import create_app, freeze_heap
+    from tui_app.server.api.app import create_app, freeze_heap
 
     settings.migrate_on_start = False  # done above, before binding the port
     app = create_app(settings)
@@ -234,7 +234,7 @@ def _choose_host_names(settings: Any, bind_host: str) -> None:
     any other name is a web page that pointed its own name at this machine. Bound to
     another address, the names clients will use are not known here: any, with a
     warning, so that a server behind a proxy or on an IP address still starts."""
-    from tui_app.server import hosts
+    from tui_app.server.api import hosts
 
     if settings.allowed_hosts is not None:
         return
@@ -251,7 +251,7 @@ def _choose_host_names(settings: Any, bind_host: str) -> None:
 
 
 def _migrate(settings: Any) -> None:
-    from tui_app.server import db, migrations
+    from tui_app.server.store import db, migrations
 
     engine = db.create_engine(settings.database_url)
     try:
@@ -284,8 +284,9 @@ def _check_user(email: str, name: str, teams: list[str]) -> str | None:
 
 
 def run_add_user(args: argparse.Namespace) -> int:
-    from tui_app.server import db, migrations, users_store
     from tui_app.server.settings import PepperFileError
+    from tui_app.server.store import db, migrations
+    from tui_app.server.store import users as users_store
 
     try:
         settings = _settings(args.database)
@@ -323,9 +324,9 @@ def run_add_user(args: argparse.Namespace) -> int:
 def run_seed(args: argparse.Namespace) -> int:
     import time
 
-    from tui_app.server import db, migrations
-    from tui_app.server.seed import seed_bulk
     from tui_app.server.settings import PepperFileError
+    from tui_app.server.store import db, migrations
+    from tui_app.server.store.seed import seed_bulk
 
     try:
         settings = _settings(args.database)

@@ -27,10 +27,11 @@ import uvicorn
 from tui_app import local_state
 from tui_app.domain.clock import Clock, system_clock
 from tui_app.domain.roles import Role
-from tui_app.server import db, users_store
-from tui_app.server.app import create_app
-from tui_app.server.hosts import LOOPBACK_HOSTS
+from tui_app.server.api.app import create_app
+from tui_app.server.api.hosts import LOOPBACK_HOSTS
 from tui_app.server.settings import Settings, load_or_create_pepper
+from tui_app.server.store import db
+from tui_app.server.store import users as users_store
 
 log = logging.getLogger("agentkeys.embedded")
 
@@ -145,7 +146,7 @@ def start_embedded(
     engine: sa.Engine = app.state.engine
     now = settings.clock()
     if demo:
-        from tui_app.server.seed import seed_demo
+        from tui_app.server.store.seed import seed_demo
 
         admin_id = seed_demo(engine, settings=settings, keys=demo_keys).admin_id
     else:

@@ -46,7 +46,7 @@ def _handshake(data: dict[str, object]) -> None:
 
 
 def serve_demo(keys: int) -> int:
-    from tui_app.server.app import freeze_heap
+    from tui_app.server.api.app import freeze_heap
     from tui_app.server.embedded import start_embedded
 
     server = start_embedded(None, demo=True, demo_keys=keys)
@@ -67,7 +67,7 @@ def serve_local(home: Path | None, idle_seconds: float) -> int:
     if lock is None:
         _handshake({"running": True})
         return 0
-    from tui_app.server.app import freeze_heap
+    from tui_app.server.api.app import freeze_heap
     from tui_app.server.embedded import start_embedded
 
     last_request = [time.monotonic()]

@@ -31,9 +31,11 @@ from tui_app.domain.keyformat import TokenKind, TokenMalformed
 from tui_app.domain.roles import Role
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.validation import is_tool_name
-from tui_app.server import db, keys_store, security
-from tui_app.server.schemas import AgentKeyOut, RateLimitOut, UserRefOut
+from tui_app.server import security
+from tui_app.server.api.schemas import AgentKeyOut, RateLimitOut, UserRefOut
 from tui_app.server.settings import Settings
+from tui_app.server.store import db
+from tui_app.server.store import keys as keys_store
 
 K, U, R = db.keys, db.users, db.rate_limit
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tui_app import __version__
-from tui_app.server import db, errors, hosts, migrations
-from tui_app.server.routes import keys, meta
+from tui_app.server.api import errors, hosts
+from tui_app.server.api.routes import keys, meta
 from tui_app.server.settings import Settings
+from tui_app.server.store import db, migrations
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -55,12 +56,12 @@ def freeze_heap() -> None:
 
 
 def _route_modules() -> list:  # type: ignore[type-arg]
-    from tui_app.server.routes import admin, audit, users, verify
+    from tui_app.server.api.routes import admin, audit, users, verify
 
     # verify first: it is the hot path, and routing tries routes in order.
     return [verify, meta, keys, admin, audit, users]
 
 
 def app_from_env() -> FastAPI:
-    """For `uvicorn --factory tui_app.server.app:app_from_env` (agentkeys serve --workers N)."""
+    """For `uvicorn --factory tui_app.server.api.app:app_from_env` (agentkeys serve --workers N)."""
     return create_app(Settings.from_env())

@@ -17,10 +17,12 @@ from sqlalchemy.engine import Engine
 from tui_app.domain import keyformat
 from tui_app.domain.keyformat import TokenKind, TokenMalformed
 from tui_app.domain.roles import Role
-from tui_app.server import db, security, users_store
-from tui_app.server.errors import ApiProblem, forbidden
+from tui_app.server import security
+from tui_app.server.api.errors import ApiProblem, forbidden
 from tui_app.server.settings import Settings
-from tui_app.server.users_store import Caller
+from tui_app.server.store import db
+from tui_app.server.store import users as users_store
+from tui_app.server.store.users import Caller
 
 _bearer = HTTPBearer(auto_error=False, description="akp_… login token or ak_… agent key")
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tui_app.server.errors import envelope
+from tui_app.server.api.errors import envelope
 
 # As they appear in a Host header: an IPv6 literal keeps its brackets there.
 LOOPBACK_HOSTS: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]")

@@ -9,10 +9,12 @@ from sqlalchemy.engine import Connection
 
 from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.validation import FieldError, validate_expiry
-from tui_app.server import audit_store, db, keys_store
-from tui_app.server.errors import ApiProblem, validation_failed
+from tui_app.server.api.errors import ApiProblem, validation_failed
 from tui_app.server.settings import Settings
-from tui_app.server.users_store import Caller
+from tui_app.server.store import audit as audit_store
+from tui_app.server.store import db
+from tui_app.server.store import keys as keys_store
+from tui_app.server.store.users import Caller
 
 K = db.keys
 ACTIONS = ("revoke", "disable", "enable", "extend")

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from tui_app.server import db
-from tui_app.server.users_store import Caller
+from tui_app.server.store import db
+from tui_app.server.store.users import Caller
 
 SOURCES = ("tui", "cli", "api", "mcp")
 

@@ -13,9 +13,10 @@ from sqlalchemy.ext.compiler import compiles
 from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.roles import Role
 from tui_app.domain.status import KeyStatus, derive_status
-from tui_app.server import db, users_store
-from tui_app.server.schemas import AgentKeyOut, UserRefOut
-from tui_app.server.users_store import Caller
+from tui_app.server.api.schemas import AgentKeyOut, UserRefOut
+from tui_app.server.store import db
+from tui_app.server.store import users as users_store
+from tui_app.server.store.users import Caller
 
 K = db.keys
 

@@ -26,9 +26,10 @@ from sqlalchemy.engine import Connection
 from tui_app.domain.sanitize import is_storable
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.validation import FieldError
-from tui_app.server import db, keys_store
-from tui_app.server.errors import validation_failed
-from tui_app.server.keys_store import unindexed
+from tui_app.server.api.errors import validation_failed
+from tui_app.server.store import db
+from tui_app.server.store import keys as keys_store
+from tui_app.server.store.keys import unindexed
 
 K = db.keys
 KT = db.key_teams

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from tui_app.server import db
+from tui_app.server.store import db
 
 # An arbitrary constant naming "agentkeys schema migrations" among advisory locks.
 _ADVISORY_LOCK_ID = 0x616B6D6967  # "akmig"

@@ -29,8 +29,8 @@ from sqlalchemy.engine import Engine
 from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.ids import ulid
 from tui_app.domain.keyformat import BASE62
-from tui_app.server import db, migrations
-from tui_app.server.users_store import search_text
+from tui_app.server.store import db, migrations
+from tui_app.server.store.users import search_text
 
 DAY_MS = 86_400_000
 YEAR_MS = 365 * DAY_MS

@@ -13,8 +13,9 @@ from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.ids import new_id
 from tui_app.domain.keyformat import TokenKind
 from tui_app.domain.roles import Role
-from tui_app.server import db, security
-from tui_app.server.schemas import UserOut, UserRefOut
+from tui_app.server import security
+from tui_app.server.api.schemas import UserOut, UserRefOut
+from tui_app.server.store import db
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,10 @@ from fastapi import APIRouter, Header, Query, Request
 from tui_app.domain.keyformat import looks_like_token
 from tui_app.domain.sanitize import clean
 from tui_app.domain.validation import FieldError
-from tui_app.server import db, keys_store, listing, users_store
-from tui_app.server.auth import Manager, engine_of, settings_of
-from tui_app.server.errors import ApiProblem, validation_failed
-from tui_app.server.key_actions import apply_action
-from tui_app.server.routes.keys import every_value, visible_row
-from tui_app.server.schemas import (
+from tui_app.server.api.deps import Manager, engine_of, settings_of
+from tui_app.server.api.errors import ApiProblem, validation_failed
+from tui_app.server.api.routes.keys import every_value, visible_row
+from tui_app.server.api.schemas import (
     ERROR_RESPONSES,
     BulkIn,
     BulkItemOut,
@@ -23,6 +21,10 @@ from tui_app.server.schemas import (
     KeyPage,
     Totals,
 )
+from tui_app.server.services.key_actions import apply_action
+from tui_app.server.store import db, listing
+from tui_app.server.store import keys as keys_store
+from tui_app.server.store import users as users_store
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERROR_RESPONSES)
 # Unknown or odd values are recorded as "api" (audit_store.clean_source), never refused:

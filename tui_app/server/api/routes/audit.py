@@ -12,11 +12,12 @@ from fastapi import APIRouter, Query, Request
 from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.roles import Role
 from tui_app.domain.validation import FieldError, whole_number
-from tui_app.server import db, users_store
-from tui_app.server.auth import KeyUser, engine_of
-from tui_app.server.errors import validation_failed
-from tui_app.server.schemas import ERROR_RESPONSES, AuditEventOut, AuditPage, UserRefOut
-from tui_app.server.users_store import Caller
+from tui_app.server.api.deps import KeyUser, engine_of
+from tui_app.server.api.errors import validation_failed
+from tui_app.server.api.schemas import ERROR_RESPONSES, AuditEventOut, AuditPage, UserRefOut
+from tui_app.server.store import db
+from tui_app.server.store import users as users_store
+from tui_app.server.store.users import Caller
 
 router = APIRouter(tags=["audit"], responses=ERROR_RESPONSES)
 A = db.audit

@@ -18,11 +18,10 @@ from tui_app.domain.ids import new_id
 from tui_app.domain.keyformat import TokenKind
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.validation import FieldError
-from tui_app.server import audit_store, db, keys_store, listing, security, users_store
-from tui_app.server.auth import KeyUser, engine_of, settings_of, unauthorized
-from tui_app.server.errors import ApiProblem, not_found, shown_field, validation_failed
-from tui_app.server.key_actions import apply_action
-from tui_app.server.schemas import (
+from tui_app.server import security
+from tui_app.server.api.deps import KeyUser, engine_of, settings_of, unauthorized
+from tui_app.server.api.errors import ApiProblem, not_found, shown_field, validation_failed
+from tui_app.server.api.schemas import (
     ERROR_RESPONSES,
     AgentKeyOut,
     CreatedKeyOut,
@@ -31,7 +30,12 @@ from tui_app.server.schemas import (
     KeyPage,
     KeyPatchIn,
 )
-from tui_app.server.users_store import Caller, search_text
+from tui_app.server.services.key_actions import apply_action
+from tui_app.server.store import audit as audit_store
+from tui_app.server.store import db, listing
+from tui_app.server.store import keys as keys_store
+from tui_app.server.store import users as users_store
+from tui_app.server.store.users import Caller, search_text
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=ERROR_RESPONSES)
 K = db.keys

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from tui_app.server import users_store
-from tui_app.server.auth import User, settings_of
-from tui_app.server.schemas import ERROR_RESPONSES, HealthOut, MeOut, PolicyOut, ServerOut
+from tui_app.server.api.deps import User, settings_of
+from tui_app.server.api.schemas import ERROR_RESPONSES, HealthOut, MeOut, PolicyOut, ServerOut
+from tui_app.server.store import users as users_store
 
 router = APIRouter(responses=ERROR_RESPONSES)
 

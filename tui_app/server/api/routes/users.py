@@ -10,16 +10,18 @@ from sqlalchemy.exc import IntegrityError
 
 from tui_app.domain import validation as v
 from tui_app.domain.validation import FieldError
-from tui_app.server import audit_store, db, users_store
-from tui_app.server.auth import Admin, engine_of, settings_of
-from tui_app.server.errors import ApiProblem, not_found, validation_failed
-from tui_app.server.schemas import (
+from tui_app.server.api.deps import Admin, engine_of, settings_of
+from tui_app.server.api.errors import ApiProblem, not_found, validation_failed
+from tui_app.server.api.schemas import (
     ERROR_RESPONSES,
     CreatedUserOut,
     UserCreateIn,
     UserOut,
     UserPage,
 )
+from tui_app.server.store import audit as audit_store
+from tui_app.server.store import db
+from tui_app.server.store import users as users_store
 
 router = APIRouter(prefix="/v1/users", tags=["users"], responses=ERROR_RESPONSES)
 # Unknown or odd values are recorded as "api" (audit_store.clean_source), never refused:

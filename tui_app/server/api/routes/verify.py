@@ -20,7 +20,7 @@ from tui_app.domain.keyformat import TokenKind, TokenMalformed
 from tui_app.domain.roles import Role
 from tui_app.domain.validation import FieldError
 from tui_app.server import security
-from tui_app.server.auth import (
+from tui_app.server.api.deps import (
     VERIFIER_CACHE_SECONDS,
     bearer_token,
     check_format,
@@ -29,9 +29,9 @@ from tui_app.server.auth import (
     settings_of,
     unauthorized,
 )
-from tui_app.server.errors import ApiProblem, forbidden, validation_failed
-from tui_app.server.schemas import ERROR_RESPONSES, AgentKeyOut, VerifyIn, VerifyOut
-from tui_app.server.users_store import Caller
+from tui_app.server.api.errors import ApiProblem, forbidden, validation_failed
+from tui_app.server.api.schemas import ERROR_RESPONSES, AgentKeyOut, VerifyIn, VerifyOut
+from tui_app.server.store.users import Caller
 from tui_app.server.verify_core import (
     MESSAGES,
     CallerRow,
