@@ -1,4 +1,4 @@
-"""`agentkeys admin keys …` and `agentkeys admin bulk …`: triage from scripts (SPEC §3).
+"""`agentkeys admin keys …` and `agentkeys admin bulk …`: triage from scripts.
 
 `admin keys` streams the server's pages (keyset pagination) straight to stdout, so a
 listing of 1,000,000 keys holds one page in memory. The CSV and JSON shapes are those of

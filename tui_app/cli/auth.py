@@ -1,4 +1,4 @@
-"""`agentkeys login`, `logout`, `whoami` (SPEC §3).
+"""`agentkeys login`, `logout`, `whoami`.
 
 A pasted token is checked offline (prefix, length, checksum) before any request, then
 with GET /v1/me, then stored (keyring, else a private file after a warning). The token

@@ -77,7 +77,7 @@ def describe_api_error(exc: Any) -> str:
 
 
 def guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Turn expected failures into one line on stderr and the exit codes of SPEC §3."""
+    """Turn expected failures into one line on stderr and the documented exit codes."""
 
     def wrapper(args: argparse.Namespace) -> int:
         from tui_app.client.config import ConfigError
@@ -213,7 +213,7 @@ class Expiry:
         if self.days is not None:
             return expiry_after_days(now, self.days)
         if self.day is not None:
-            # A date means the end of that day in the user's time zone (SPEC §1).
+            # A date means the end of that day in the user's time zone.
             zone = datetime.now().astimezone().tzinfo or UTC
             return end_of_day(self.day, zone)
         assert self.instant is not None

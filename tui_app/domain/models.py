@@ -1,6 +1,6 @@
 """The records the API returns, as the client and the UI see them.
 
-The JSON shapes are the HTTP contract (SPEC §2); the server's pydantic schemas produce
+The JSON shapes are the HTTP contract; the server's pydantic schemas produce
 exactly these fields. Parsing is tolerant of extra fields so older clients keep working.
 """
 

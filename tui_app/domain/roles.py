@@ -1,4 +1,4 @@
-"""Roles and what each may do (SPEC §1)."""
+"""Roles and what each may do."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A key's status is derived, never stored: first match wins (SPEC §1)."""
+"""A key's status is derived, never stored: first match wins."""
 
 from __future__ import annotations
 
