@@ -30,6 +30,7 @@ screenshots: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check tui_app tests bench
 	$(BIN)/mypy tui_app
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
