@@ -1,0 +1,122 @@
+"""What verify asks of the database, behind one interface for SQLite and PostgreSQL.
+
+The store only reads and writes; every decision (is the key usable, is a write due, is
+this the first call of a minute) is the service's, made with domain.verify. Each
+statement is its own transaction: the lookup needs no snapshot across statements, the
+UPSERT that counts a call is atomic alone, and the last-use UPDATE is conditional, so
+callers racing in other processes write it once.
+
+Nothing about agent keys is cached: every verify reads the key, so a revocation through
+any process sharing the database holds on the very next call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from tui_app.server.store import db
+from tui_app.server.store.verify_queries import (
+    CALLER_WIDTH,
+    CallerRow,
+    KeyRow,
+    Statement,
+    Statements,
+    caller_row,
+    key_row,
+)
+
+__all__ = ["CallerRow", "KeyRow", "VerifyStore", "verify_store"]
+
+
+class VerifyStore(ABC):
+    """The statements of a verify (store/verify_queries.py), run on one driver."""
+
+    sql: Statements
+
+    async def lookup(self, caller_digest: str | None, key_digest: str | None
+                     ) -> tuple[CallerRow | None, KeyRow | None]:
+        """The gateway's login token (when a digest is given) and the key (when given),
+        in one statement."""
+        if caller_digest is not None and key_digest is not None:
+            values = await self.first(self.sql.both, {"caller_digest": caller_digest,
+                                                      "key_digest": key_digest})
+            if values is None:
+                return None, None
+            return caller_row(values[:CALLER_WIDTH]), key_row(values[CALLER_WIDTH:])
+        if caller_digest is not None:
+            values = await self.first(self.sql.caller, {"caller_digest": caller_digest})
+            return (caller_row(values) if values is not None else None), None
+        if key_digest is not None:
+            values = await self.first(self.sql.key, {"key_digest": key_digest})
+            return None, key_row(values) if values is not None else None
+        return None, None
+
+    async def count_call(self, key_id: str, window_start: int) -> int:
+        """Count one call in the key's window; returns the window's count so far."""
+        values = await self.first(self.sql.hit, {"key_id": key_id, "window": window_start})
+        assert values is not None  # INSERT … RETURNING always returns the row
+        return int(values[0])
+
+    async def forget_windows_before(self, key_id: str, window_start: int) -> None:
+        await self.first(self.sql.forget, {"key_id": key_id, "window": window_start})
+
+    async def record_use(self, key_id: str, at: datetime, *, unless_since: datetime,
+                         tool: str | None) -> None:
+        """Set the key's last use, unless another call recorded one after `unless_since`."""
+        await self.first(self.sql.record_use, {
+            "key_id": key_id, "now": db.to_millis(at), "cutoff": db.to_millis(unless_since),
+            "tool": tool})
+
+    @abstractmethod
+    async def first(self, statement: Statement, params: dict[str, Any]
+                    ) -> Sequence[Any] | None:
+        """Run `statement` with `params` (by name); its first row, or None (no row, or a
+        statement that returns none)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the connections (called when the engine is disposed)."""
+
+
+_STORES: weakref.WeakKeyDictionary[Engine, dict[object, VerifyStore]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _close_stores(engine: Engine) -> None:
+    """engine.dispose() closes verify's connections too."""
+    for store in (_STORES.pop(engine, None) or {}).values():
+        store.close()
+
+
+def verify_store(engine: Engine) -> VerifyStore:
+    """Verify's database access for `engine`: on SQLite one store for the engine, on
+    PostgreSQL one per event loop (an asyncio connection belongs to the loop that made
+    it). Made on first use, closed with the engine."""
+    stores = _STORES.get(engine)
+    if stores is None:
+        stores = _STORES[engine] = {}
+        if not sa.event.contains(engine, "engine_disposed", _close_stores):
+            sa.event.listen(engine, "engine_disposed", _close_stores)
+    if engine.dialect.name == "sqlite":
+        store = stores.get(None)
+        if store is None:
+            from tui_app.server.store.verify_sqlite import SqliteVerifyStore
+
+            store = stores[None] = SqliteVerifyStore(engine)
+        return store
+    loop = asyncio.get_running_loop()
+    store = stores.get(loop)
+    if store is None:
+        from tui_app.server.store.verify_postgres import PostgresVerifyStore
+
+        store = stores[loop] = PostgresVerifyStore(engine, loop)
+    return store
+
