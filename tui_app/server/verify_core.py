@@ -28,11 +28,12 @@ from sqlalchemy.engine import Connection, Engine
 from tui_app.domain import keyformat
 from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.keyformat import TokenKind, TokenMalformed
+from tui_app.domain.models import UserRef
 from tui_app.domain.roles import Role
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.validation import is_tool_name
 from tui_app.server import security
-from tui_app.server.api.schemas import AgentKeyOut, RateLimitOut, UserRefOut
+from tui_app.server.api.schemas import AgentKeyOut, RateLimitOut
 from tui_app.server.settings import Settings
 from tui_app.server.store import db
 from tui_app.server.store import keys as keys_store
@@ -127,7 +128,8 @@ def check_key(
     digest = security.digest(settings.pepper_bytes, token)
     with db.autocommit_read(engine) as conn:
         row = conn.execute(_KEY_LOOKUP, {"digest": digest}).first()
-        key = keys_store.one_out(conn, row, now) if row is not None else None
+        key = (AgentKeyOut.of(keys_store.key_records(conn, [row], now)[0])
+               if row is not None else None)
     return judge_key(engine, settings, row, now, tool=tool, access=access, key=key,
                      use_tool=use_tool)
 
@@ -561,14 +563,14 @@ def hot_database(engine: Engine) -> HotDatabase:
 
 
 def key_out(row: KeyRecord, now: datetime) -> AgentKeyOut:
-    refs = {row.owner_id: UserRefOut(id=row.owner_id, name=row.owner_name,
-                                     email=row.owner_email)}
+    refs = {row.owner_id: UserRef(id=row.owner_id, name=row.owner_name,
+                                  email=row.owner_email)}
     for field, alias in _REF_ALIASES:
         ref_id = getattr(row, field)
         name = getattr(row, f"{alias}_name")
         if ref_id and ref_id not in refs and name is not None:
-            refs[ref_id] = UserRefOut(id=ref_id, name=name, email=getattr(row, f"{alias}_email"))
-    return keys_store.to_out(row, now, refs)
+            refs[ref_id] = UserRef(id=ref_id, name=name, email=getattr(row, f"{alias}_email"))
+    return AgentKeyOut.of(keys_store.key_record(row, now, refs))
 
 
 def judge_rules(row: KeyRecord | None, now: datetime, *, tool: str | None,

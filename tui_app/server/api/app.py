@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from tui_app import __version__
 from tui_app.server.api import errors, hosts
 from tui_app.server.api.routes import keys, meta
+from tui_app.server.services.backend import Backend
 from tui_app.server.settings import Settings
 from tui_app.server.store import db, migrations
 
@@ -18,14 +19,16 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(
         title="agentkeys",
         version=__version__,
-        description="Key management for AI agents' API keys (SPEC §2).",
+        description="Key management for AI agents' API keys.",
         # Starlette would answer `/v1/keys/` with a redirect to an address built from
         # the Host header, a name the client chose: a path we do not serve is a 404.
         redirect_slashes=False,
     )
+    app.state.backend = Backend(engine, settings)
+    # Kept for readers that only need one of the two.
     app.state.settings = settings
     app.state.engine = engine
-    app.state.verifier_cache = {}  # routes/verify.py: the gateways' own sign-in, 1 s
+    app.state.verifier_cache = {}  # api/routes/verify.py: the gateways' own sign-in, 1 s
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(errors.RejectNul)

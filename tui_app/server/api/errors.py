@@ -1,10 +1,12 @@
-"""One error layer: everything leaves the server as the SPEC §2 envelope.
+"""One error layer: everything leaves the server as the error envelope.
 
 `{"error": {"code", "message", "details"}}`; VALIDATION_FAILED carries per-field
-`{"field", "message"}` details written for people. Bad input is never a 500: FastAPI's
-validation errors, malformed JSON, unknown fields, 404/405 and oversized bodies all map
-here, and a last-resort handler logs the exception type and place — no request data,
-so no secret — and answers 500 INTERNAL.
+`{"field", "message"}` details written for people. The services raise domain errors
+(domain/errors.py) and `FieldErrors`; their HTTP status is decided here, once.
+
+Bad input is never a 500: FastAPI's validation errors, malformed JSON, unknown fields,
+404/405 and oversized bodies all map here, and a last-resort handler logs the exception
+type and place — no request data, so no secret — and answers 500 INTERNAL.
 """
 
 from __future__ import annotations
@@ -21,7 +23,16 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tui_app.domain.validation import FieldError
+from tui_app.domain.checks import FieldErrors
+from tui_app.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    IdempotencyMismatch,
+    NotFound,
+    Unauthorized,
+)
+from tui_app.domain.field_error import FieldError
 
 log = logging.getLogger("agentkeys.server")
 
@@ -43,19 +54,38 @@ class ApiProblem(Exception):
         self.headers = headers
 
 
-def not_found(what: str = "key") -> ApiProblem:
-    return ApiProblem(404, "NOT_FOUND", f"No such {what}, or you may not see it.")
-
-
 def forbidden(message: str = "Your role may not do this.") -> ApiProblem:
     return ApiProblem(403, "FORBIDDEN", message)
 
 
-def validation_failed(errors: list[FieldError] | FieldError) -> ApiProblem:
-    items = errors if isinstance(errors, list) else [errors]
+def validation_failed(
+    errors: FieldErrors | list[FieldError] | tuple[FieldError, ...] | FieldError,
+) -> ApiProblem:
+    if isinstance(errors, FieldErrors):
+        items: list[FieldError] | tuple[FieldError, ...] = errors.errors
+    else:
+        items = errors if isinstance(errors, list | tuple) else [errors]
     details = [{"field": e.field, "message": e.message} for e in items]
     summary = details[0]["message"] if len(details) == 1 else "Some fields need fixing."
     return ApiProblem(422, "VALIDATION_FAILED", summary, details)
+
+
+# Most specific first: an IdempotencyMismatch is a Conflict answered with 422, as a
+# request that cannot be taken as sent.
+_STATUSES: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (IdempotencyMismatch, 422),
+    (Conflict, 409),
+    (Forbidden, 403),
+    (Unauthorized, 401),
+)
+
+
+def problem(error: DomainError) -> ApiProblem:
+    """The HTTP answer to what a service refused."""
+    status = next((s for kind, s in _STATUSES if isinstance(error, kind)), 400)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return ApiProblem(status, error.code, error.message, error.details, headers=headers)
 
 
 class _AsciiJSONResponse(JSONResponse):
@@ -178,6 +208,17 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiProblem)
     async def _problem(_request: Request, exc: ApiProblem) -> JSONResponse:
         return envelope(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(DomainError)
+    async def _refused(_request: Request, exc: DomainError) -> JSONResponse:
+        answer = problem(exc)
+        return envelope(answer.status, answer.code, answer.message, answer.details,
+                        answer.headers)
+
+    @app.exception_handler(FieldErrors)
+    async def _fields(_request: Request, exc: FieldErrors) -> JSONResponse:
+        answer = validation_failed(exc)
+        return envelope(answer.status, answer.code, answer.message, answer.details)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""Request and response models: the JSON contract of SPEC §2 (see domain/models.py).
+"""Request and response models: the JSON contract (see domain/models.py), and the
+conversions from the services' records to it.
 
 Requests forbid unknown fields and take JSON types as they are: `true` is not a number
 and `"60"` is not one either (pydantic's default would read them as 1 and 60); times are
@@ -21,6 +22,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from tui_app.domain.clock import to_rfc3339
+from tui_app.domain.models import AgentKey, AuditEvent, BulkResult, User, UserRef
 from tui_app.domain.sanitize import is_storable
 
 
@@ -63,6 +66,10 @@ class UserRefOut(BaseModel):
     name: str
     email: str
 
+    @classmethod
+    def of(cls, ref: UserRef | None) -> UserRefOut | None:
+        return None if ref is None else cls(id=ref.id, name=ref.name, email=ref.email)
+
 
 class AgentKeyOut(BaseModel):
     id: str
@@ -86,6 +93,34 @@ class AgentKeyOut(BaseModel):
     status: Literal["active", "inactive", "expired", "revoked"]
     status_reason: Literal["revoked", "expired", "disabled", "owner_deactivated"] | None
     version: int
+
+    @classmethod
+    def of(cls, key: AgentKey) -> AgentKeyOut:
+        ref = UserRefOut.of
+        owner = key.owner
+        return cls(
+            id=key.id,
+            name=key.name,
+            description=key.description,
+            owner=UserRefOut(id=owner.id, name=owner.name, email=owner.email),
+            created_by=ref(key.created_by),
+            created_at=to_rfc3339(key.created_at) or "",
+            expires_at=to_rfc3339(key.expires_at),
+            scope=key.scope,  # type: ignore[arg-type]
+            allowed_tools=list(key.allowed_tools),
+            blocked_tools=list(key.blocked_tools),
+            rate_limit_rpm=key.rate_limit_rpm,
+            hint=key.hint,
+            last_used_at=to_rfc3339(key.last_used_at),
+            last_used_tool=key.last_used_tool,
+            revoked_at=to_rfc3339(key.revoked_at),
+            revoked_by=ref(key.revoked_by),
+            disabled_at=to_rfc3339(key.disabled_at),
+            disabled_by=ref(key.disabled_by),
+            status=key.status.value,
+            status_reason=key.status_reason,  # type: ignore[arg-type]
+            version=key.version,
+        )
 
 
 class Totals(BaseModel):
@@ -122,6 +157,13 @@ class UserOut(BaseModel):
     teams: list[str]
     active: bool
     created_at: str | None
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        return cls(id=user.id, email=user.email, name=user.name,
+                   role=user.role.value,  # type: ignore[arg-type]
+                   teams=list(user.teams), active=user.active,
+                   created_at=to_rfc3339(user.created_at))
 
 
 class PolicyOut(BaseModel):
@@ -160,6 +202,12 @@ class AuditEventOut(BaseModel):
     source: str
     details: dict[str, Any]
 
+    @classmethod
+    def of(cls, event: AuditEvent) -> AuditEventOut:
+        return cls(id=event.id, at=to_rfc3339(event.at) or "", actor=UserRefOut.of(event.actor),
+                   action=event.action, key_id=event.key_id, key_name=event.key_name,
+                   source=event.source, details=event.details)
+
 
 class AuditPage(BaseModel):
     items: list[AuditEventOut]
@@ -172,6 +220,11 @@ class BulkItemOut(BaseModel):
     code: str | None
     message: str | None
     key: AgentKeyOut | None
+
+    @classmethod
+    def of(cls, result: BulkResult) -> BulkItemOut:
+        return cls(id=result.id, ok=result.ok, code=result.code, message=result.message,
+                   key=AgentKeyOut.of(result.key) if result.key is not None else None)
 
 
 class BulkOut(BaseModel):

@@ -1,46 +1,134 @@
-"""State changes shared by the single-key endpoints and bulk actions."""
+"""One key, once found: read it, edit it, revoke/disable/enable/extend it, delete it.
+
+Each use case is one transaction that reads the key under a row lock, decides, writes
+and records the audit entry. A key the caller may not see is NotFound, exactly like a
+key that does not exist.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from tui_app.domain.checks import UNCHANGED, FieldErrors, check_key_edit
 from tui_app.domain.clock import to_rfc3339
-from tui_app.domain.validation import FieldError, validate_expiry
-from tui_app.server.api.errors import ApiProblem, validation_failed
-from tui_app.server.settings import Settings
+from tui_app.domain.errors import Conflict, NotFound
+from tui_app.domain.field_error import FieldError
+from tui_app.domain.models import AgentKey
+from tui_app.domain.status import KeyStatus
+from tui_app.domain.validation import validate_expiry
+from tui_app.server.services.backend import Backend
 from tui_app.server.store import audit as audit_store
 from tui_app.server.store import db
 from tui_app.server.store import keys as keys_store
+from tui_app.server.store import users as users_store
 from tui_app.server.store.users import Caller
 
 K = db.keys
 ACTIONS = ("revoke", "disable", "enable", "extend")
+_PAST = {"revoke": "revoked", "disable": "disabled", "enable": "enabled",
+         "extend": "extended"}
+# A deleted key's owner is told whether it was still in use: its last day counts.
+RECENT_USE = timedelta(hours=24)
 
 
-def _revoked() -> ApiProblem:
-    return ApiProblem(409, "CONFLICT", "This key is revoked; revoking cannot be undone.")
+@dataclass(frozen=True, slots=True)
+class DeletedKey:
+    id: str
+    used_in_last_24h: bool
+    last_used_at: datetime | None
+
+
+def visible_row(conn: Connection, caller: Caller, key_id: str,
+                *, for_update: bool = False) -> Any:
+    """The key's row if the caller may see it; else NotFound."""
+    # Ids are short ASCII; anything else (NUL, a lone surrogate from JSON) is no key of
+    # ours and must not reach the database driver.
+    if len(key_id) > 64 or not key_id.isascii() or not key_id.isprintable():
+        raise NotFound()
+    row = keys_store.get_row(conn, key_id, for_update=for_update)
+    if row is None or not keys_store.may_see(conn, caller, row.owner_id):
+        raise NotFound()
+    return row
+
+
+def get_key(backend: Backend, caller: Caller, key_id: str) -> AgentKey:
+    now = backend.now()
+    with db.read_tx(backend.engine) as conn:
+        return keys_store.key_records(conn, [visible_row(conn, caller, key_id)], now)[0]
+
+
+def edit_key(
+    backend: Backend, caller: Caller, key_id: str, *, name: object = UNCHANGED,
+    description: object = UNCHANGED, expires_at: Any = UNCHANGED,
+    expected_version: int | None = None, source: str | None = None,
+) -> AgentKey:
+    """Change name, description or expiry; `expected_version` (If-Match) refuses the
+    edit if someone else changed the key since the caller read it. Setting a field to
+    the value it has is no change: no new version, no audit entry."""
+    now = backend.now()
+    edit = check_key_edit(name=name, description=description, expires_at=expires_at,
+                          policy=backend.policy, now=now)
+    changes = dict(edit.changes())
+    with backend.engine.begin() as conn:
+        row = visible_row(conn, caller, key_id, for_update=True)
+        if expected_version is not None and expected_version != row.version:
+            raise Conflict(
+                "Someone changed this key since you loaded it; reload and try again.",
+                details={"current_version": row.version})
+        if row.revoked_at is not None and changes:
+            raise Conflict("A revoked key cannot be edited.")
+        before = {f: _jsonable(getattr(row, f)) for f in changes}
+        after = {f: _jsonable(value) for f, value in changes.items()}
+        real = {f: changes[f] for f in changes if before[f] != after[f]}
+        if real:
+            values = dict(real)
+            if "name" in real:
+                values["name_lower"] = real["name"].lower()
+                values["search_text"] = users_store.search_text(
+                    real["name"], row.owner_name, row.owner_email)
+            values["version"] = K.c.version + 1
+            conn.execute(K.update().where(K.c.id == row.id).values(**values))
+            audit_store.record(
+                conn, now=now, actor=caller, action="key.updated", source=source,
+                key_id=row.id, key_name=real.get("name", row.name), key_owner_id=row.owner_id,
+                details={"before": {f: before[f] for f in real},
+                         "after": {f: after[f] for f in real}},
+            )
+        return keys_store.read_key(conn, row.id, now)
+
+
+def _jsonable(value: Any) -> Any:
+    return to_rfc3339(value) if isinstance(value, datetime) else value
+
+
+def act_on_key(backend: Backend, caller: Caller, key_id: str, action: str, *,
+               days: int | None = None, source: str | None = None) -> AgentKey:
+    """Revoke, disable, enable, or extend by `days`. Repeating an action already in
+    effect (revoke a revoked key, disable a disabled one) succeeds without a change or
+    an audit entry."""
+    with backend.engine.begin() as conn:
+        row = visible_row(conn, caller, key_id, for_update=True)
+        apply_action(conn, backend, caller, row, action, days=days, source=source)
+        return keys_store.read_key(conn, row.id, backend.now())
 
 
 def apply_action(
-    conn: Connection, settings: Settings, caller: Caller, row: Any, action: str, *,
-    source: str, days: int | None = None,
-) -> Any:
-    """Apply one action to a key row the caller may act on; returns the new row.
-
-    Repeating an action that is already in effect (revoke a revoked key, disable a
-    disabled one) succeeds without a change or an audit entry.
-    """
-    now = settings.clock()
+    conn: Connection, backend: Backend, caller: Caller, row: Any, action: str, *,
+    days: int | None = None, source: str | None = None,
+) -> None:
+    """The action on a key row the caller may act on, inside the caller's transaction."""
+    now = backend.now()
     values: dict[str, Any] = {}
     details: dict[str, Any] = {}
     if action == "revoke":
         if row.revoked_at is None:
             values = {"revoked_at": now, "revoked_by_id": caller.id}
     elif row.revoked_at is not None:
-        raise _revoked()
+        raise Conflict("This key is revoked; revoking cannot be undone.")
     elif action == "disable":
         if row.disabled_at is None:
             values = {"disabled_at": now, "disabled_by_id": caller.id}
@@ -49,35 +137,56 @@ def apply_action(
             values = {"disabled_at": None, "disabled_by_id": None}
     elif action == "extend":
         if days is None:
-            raise validation_failed(FieldError("days", "Say by how many days to extend."))
-        if row.expires_at is not None:
-            start = max(row.expires_at, now)
-            try:
-                try:
-                    wanted = start + timedelta(days=days)
-                except OverflowError:  # past year 9999: older data, or a huge N
-                    wanted = datetime.max.replace(tzinfo=UTC)
-                new_expiry = validate_expiry(
-                    wanted, now=now, max_lifetime_days=settings.max_lifetime_days,
-                )
-            except FieldError as exc:
-                raise validation_failed(FieldError("days", exc.message)) from None
+            raise FieldErrors([FieldError("days", "Say by how many days to extend.")])
+        if row.expires_at is not None:  # a key that never expires stays so
+            new_expiry = _extended(row.expires_at, days, now, backend.settings.max_lifetime_days)
             values = {"expires_at": new_expiry}
             details = {"before": {"expires_at": to_rfc3339(row.expires_at)},
                        "after": {"expires_at": to_rfc3339(new_expiry)}, "days": days}
     else:
-        raise validation_failed(FieldError("action", "Unknown action."))
+        raise FieldErrors([FieldError("action", "Unknown action.")])
     if not values:
-        return row
+        return
     values["version"] = K.c.version + 1
     conn.execute(K.update().where(K.c.id == row.id).values(**values))
     audit_store.record(
-        conn, now=now, actor=caller, action=f"key.{_past(action)}", source=source,
+        conn, now=now, actor=caller, action=f"key.{_PAST[action]}", source=source,
         key_id=row.id, key_name=row.name, key_owner_id=row.owner_id, details=details,
     )
-    return keys_store.get_row(conn, row.id)
 
 
-def _past(action: str) -> str:
-    return {"revoke": "revoked", "disable": "disabled", "enable": "enabled",
-            "extend": "extended"}[action]
+def _extended(expires_at: datetime, days: int, now: datetime,
+              max_lifetime_days: int) -> datetime | None:
+    """`days` after the later of the key's expiry and now, if the policy allows it."""
+    start = max(expires_at, now)
+    try:
+        wanted = start + timedelta(days=days)
+    except OverflowError:  # past year 9999: older data, or a huge N
+        wanted = datetime.max.replace(tzinfo=UTC)
+    try:
+        return validate_expiry(wanted, now=now, max_lifetime_days=max_lifetime_days)
+    except FieldError as exc:
+        raise FieldErrors([FieldError("days", exc.message)]) from None
+
+
+def delete_key(backend: Backend, caller: Caller, key_id: str, *,
+               source: str | None = None) -> DeletedKey:
+    """Delete a key that no longer works (inactive, expired or revoked); an active key
+    must be disabled or revoked first, so a delete never cuts off an agent by surprise."""
+    now = backend.now()
+    with backend.engine.begin() as conn:
+        row = visible_row(conn, caller, key_id, for_update=True)
+        status, _ = keys_store.status_of(row, now)
+        if status is KeyStatus.ACTIVE:
+            raise Conflict("Only inactive, expired or revoked keys can be deleted; "
+                           "disable or revoke it first.", code="KEY_ACTIVE")
+        used_recently = keys_store.used_within(row, now, RECENT_USE)
+        conn.execute(db.rate_limit.delete().where(db.rate_limit.c.key_id == row.id))
+        conn.execute(K.delete().where(K.c.id == row.id))
+        audit_store.record(
+            conn, now=now, actor=caller, action="key.deleted", source=source,
+            key_id=row.id, key_name=row.name, key_owner_id=row.owner_id,
+            details={"status": status.value, "used_in_last_24h": used_recently},
+        )
+    return DeletedKey(id=row.id, used_in_last_24h=used_recently,
+                      last_used_at=row.last_used_at)

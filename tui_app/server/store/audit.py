@@ -1,13 +1,18 @@
-"""Audit entries: written in the same transaction as the change they record."""
+"""Audit entries: written in the same transaction as the change they record; read
+as each role may see them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tui_app.domain.models import AuditEvent, UserRef
+from tui_app.domain.roles import Role
 from tui_app.server.store import db
+from tui_app.server.store import users as users_store
 from tui_app.server.store.users import Caller
 
 SOURCES = ("tui", "cli", "api", "mcp")
@@ -24,7 +29,7 @@ def record(
     now: datetime,
     actor: Caller | None,
     action: str,
-    source: str,
+    source: str | None,
     key_id: str | None = None,
     key_name: str | None = None,
     key_owner_id: str | None = None,
@@ -43,4 +48,50 @@ def record(
             source=clean_source(source),
             details=details or {},
         )
+    )
+
+
+A = db.audit
+
+
+def visible_clause(caller: Caller) -> sa.ColumnElement[bool]:
+    """The entries the caller may read: about their keys or by them; a manager's teams'
+    members' keys too; an admin everything."""
+    if caller.role is Role.ADMIN:
+        return sa.true()
+    mine = sa.or_(A.c.key_owner_id == caller.id, A.c.actor_id == caller.id)
+    if caller.role is Role.MANAGER and caller.team_ids:
+        return sa.or_(mine, A.c.key_owner_id.in_(users_store.team_member_ids(caller.team_ids)))
+    return mine
+
+
+def read_events(
+    conn: Connection, caller: Caller, *, key_id: str | None, actor: str | None,
+    action: str | None, before: int | None, limit: int,
+) -> tuple[list[AuditEvent], int | None]:
+    """A page of entries, newest first, older than sequence number `before`; and the
+    last entry's sequence number if more follow."""
+    where = [visible_clause(caller)]
+    if key_id:
+        where.append(A.c.key_id == key_id)
+    if actor:
+        by_email = "@" in actor
+        column = A.c.actor_email if by_email else A.c.actor_id
+        where.append(column == (actor.strip().lower() if by_email else actor.strip()))
+    if action:
+        where.append(A.c.action == action.strip())
+    if before is not None:
+        where.append(A.c.seq < before)
+    rows = list(conn.execute(
+        sa.select(A).where(*where).order_by(A.c.seq.desc()).limit(limit + 1)))
+    last_seq = rows[limit - 1].seq if len(rows) > limit else None
+    return [_event(row) for row in rows[:limit]], last_seq
+
+
+def _event(row: Any) -> AuditEvent:
+    actor = (UserRef(id=row.actor_id, name=row.actor_name or "", email=row.actor_email or "")
+             if row.actor_id else None)
+    return AuditEvent(
+        id=f"evt_{row.seq}", at=row.at, actor=actor, action=row.action, key_id=row.key_id,
+        key_name=row.key_name, source=row.source, details=row.details or {},
     )

@@ -1,4 +1,4 @@
-"""Agent keys: serialisation, visibility and state changes."""
+"""Agent keys: rows as records, status and visibility as SQL."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 
-from tui_app.domain.clock import to_rfc3339
+from tui_app.domain.models import AgentKey, UserRef
 from tui_app.domain.roles import Role
 from tui_app.domain.status import KeyStatus, derive_status
-from tui_app.server.api.schemas import AgentKeyOut, UserRefOut
 from tui_app.server.store import db
 from tui_app.server.store import users as users_store
 from tui_app.server.store.users import Caller
@@ -154,45 +153,16 @@ def status_of(row: Any, now: datetime) -> tuple[KeyStatus, Any]:
     )
 
 
-def to_out(row: Any, now: datetime, refs: dict[str, UserRefOut]) -> AgentKeyOut:
-    status, reason = status_of(row, now)
-    owner = refs.get(row.owner_id) or UserRefOut(
-        id=row.owner_id, name=row.owner_name, email=row.owner_email
-    )
-    return AgentKeyOut(
-        id=row.id,
-        name=row.name,
-        description=row.description or "",
-        owner=owner,
-        created_by=refs.get(row.created_by_id) if row.created_by_id else None,
-        created_at=to_rfc3339(row.created_at) or "",
-        expires_at=to_rfc3339(row.expires_at),
-        scope=row.scope,
-        allowed_tools=list(row.allowed_tools or []),
-        blocked_tools=list(row.blocked_tools or []),
-        rate_limit_rpm=row.rate_limit_rpm,
-        hint=row.hint,
-        last_used_at=to_rfc3339(row.last_used_at),
-        last_used_tool=row.last_used_tool,
-        revoked_at=to_rfc3339(row.revoked_at),
-        revoked_by=refs.get(row.revoked_by_id) if row.revoked_by_id else None,
-        disabled_at=to_rfc3339(row.disabled_at),
-        disabled_by=refs.get(row.disabled_by_id) if row.disabled_by_id else None,
-        status=status.value,
-        status_reason=reason.value if reason else None,
-        version=row.version,
-    )
-
-
-def many_out(conn: Connection, rows: list[Any], now: datetime) -> list[AgentKeyOut]:
+def key_records(conn: Connection, rows: list[Any], now: datetime) -> list[AgentKey]:
+    """Key rows as records, with their status at `now` and the people they name."""
     # SQLAlchemy's Row resolves each attribute in Python (~0.8 us a read) where its
-    # mapping is a C lookup: one copy into a namespace costs less than the ~25 reads
-    # to_out makes (a page of 100 keys: 4.4 -> 2.7 ms, measured).
+    # mapping is a C lookup: one copy into a namespace costs less than the ~25 reads a
+    # record takes (a page of 100 keys: 4.4 -> 2.7 ms, measured).
     rows = [SimpleNamespace(**row._mapping) for row in rows]
     # Owners' refs come from the row itself; only other people need a lookup (usually
     # nobody: most keys are created, disabled and revoked by their owner).
-    refs: dict[str, UserRefOut] = {
-        row.owner_id: UserRefOut(id=row.owner_id, name=row.owner_name, email=row.owner_email)
+    refs: dict[str, UserRef] = {
+        row.owner_id: UserRef(id=row.owner_id, name=row.owner_name, email=row.owner_email)
         for row in rows
     }
     wanted: set[str | None] = set()
@@ -202,11 +172,44 @@ def many_out(conn: Connection, rows: list[Any], now: datetime) -> list[AgentKeyO
     wanted.discard(None)
     if wanted:
         refs.update(users_store.refs(conn, wanted))
-    return [to_out(row, now, refs) for row in rows]
+    return [key_record(row, now, refs) for row in rows]
 
 
-def one_out(conn: Connection, row: Any, now: datetime) -> AgentKeyOut:
-    return many_out(conn, [row], now)[0]
+def key_record(row: Any, now: datetime, refs: dict[str, UserRef]) -> AgentKey:
+    """One key row as a record; `refs` has the people it names (else only its owner,
+    from the row's own copy, is known)."""
+    status, reason = status_of(row, now)
+    owner = refs.get(row.owner_id) or UserRef(
+        id=row.owner_id, name=row.owner_name, email=row.owner_email
+    )
+    return AgentKey(
+        id=row.id,
+        name=row.name,
+        description=row.description or "",
+        owner=owner,
+        created_by=refs.get(row.created_by_id) if row.created_by_id else None,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        scope=row.scope,
+        allowed_tools=tuple(row.allowed_tools or ()),
+        blocked_tools=tuple(row.blocked_tools or ()),
+        rate_limit_rpm=row.rate_limit_rpm,
+        hint=row.hint,
+        last_used_at=row.last_used_at,
+        last_used_tool=row.last_used_tool,
+        revoked_at=row.revoked_at,
+        revoked_by=refs.get(row.revoked_by_id) if row.revoked_by_id else None,
+        disabled_at=row.disabled_at,
+        disabled_by=refs.get(row.disabled_by_id) if row.disabled_by_id else None,
+        status=status,
+        status_reason=reason.value if reason else None,
+        version=row.version,
+    )
+
+
+def read_key(conn: Connection, key_id: str, now: datetime) -> AgentKey:
+    """The key as stored now, as a record (the key must exist)."""
+    return key_records(conn, [get_row(conn, key_id)], now)[0]
 
 
 def used_within(row: Any, now: datetime, window: timedelta) -> bool:

@@ -12,9 +12,6 @@ expressions, indexed per team, so the same cursors work on either path.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import weakref
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -23,10 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from tui_app.domain.sanitize import is_storable
 from tui_app.domain.status import KeyStatus
-from tui_app.domain.validation import FieldError
-from tui_app.server.api.errors import validation_failed
 from tui_app.server.store import db
 from tui_app.server.store import keys as keys_store
 from tui_app.server.store.keys import unindexed
@@ -35,7 +29,17 @@ K = db.keys
 KT = db.key_teams
 SORTS = ("name", "owner", "status", "created_at", "expires_at", "last_used_at")
 ORDERS = ("asc", "desc")
-Q_MAX = 200
+# Sort values by kind: text sorts compare strings, the others whole numbers (times in
+# milliseconds, status ranks).
+TEXT_SORTS = ("name", "owner")
+
+
+@dataclass(frozen=True, slots=True)
+class After:
+    """Where the next page starts: after the row with this sort value and id."""
+
+    value: Any
+    key_id: str
 
 
 @dataclass
@@ -82,38 +86,6 @@ def _fts_pays(conn: Connection, filters: KeyFilters) -> bool:
     return int(found) < FTS_SELECTIVE
 
 
-def parse_statuses(value: str | None) -> tuple[KeyStatus, ...]:
-    """`active,expired` → statuses; `all` or empty → no filter."""
-    if value is None or not value.strip():
-        return ()
-    out: list[KeyStatus] = []
-    for part in value.split(","):
-        part = part.strip().lower()
-        if not part:
-            continue
-        if part == "all":
-            return ()
-        try:
-            status = KeyStatus(part)
-        except ValueError:
-            raise validation_failed(FieldError(
-                "status", "Status must be active, inactive, expired, revoked or all "
-                "(several separated by commas)."
-            )) from None
-        if status not in out:
-            out.append(status)
-    return tuple(out)
-
-
-def check_q(q: str | None) -> str | None:
-    if q is None:
-        return None
-    q = q.strip()
-    if len(q) > Q_MAX:
-        raise validation_failed(FieldError("q", f"Search text is limited to {Q_MAX} characters."))
-    return q or None
-
-
 def sort_expr(sort: str, now: datetime, t: sa.Table = K) -> sa.ColumnElement[Any]:
     """The sort's expression over `t` (keys, or key_teams: same columns and values)."""
     if sort == "name":
@@ -127,40 +99,6 @@ def sort_expr(sort: str, now: datetime, t: sa.Table = K) -> sa.ColumnElement[Any
     if sort == "expires_at":
         return sa.type_coerce(db.expires_sort(t), sa.BigInteger)
     return sa.type_coerce(db.last_used_sort(t), sa.BigInteger)
-
-
-def _encode_cursor(sort: str, order: str, value: Any, key_id: str) -> str:
-    raw = json.dumps({"s": sort, "o": order, "v": value, "i": key_id}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _bad_cursor() -> Exception:
-    return validation_failed(FieldError(
-        "cursor", "This cursor is not valid for this listing; start again from the first page."
-    ))
-
-
-def decode_cursor(cursor: str, sort: str, order: str) -> tuple[Any, str]:
-    if len(cursor) > 2000:
-        raise _bad_cursor()
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeError):
-        raise _bad_cursor() from None
-    if not isinstance(data, dict) or data.get("s") != sort or data.get("o") != order:
-        raise _bad_cursor()
-    value, key_id = data.get("v"), data.get("i")
-    # JSON escapes can spell a NUL or a lone surrogate, which no database can compare.
-    if not isinstance(key_id, str) or len(key_id) > 64 or not is_storable(key_id):
-        raise _bad_cursor()
-    if sort in ("name", "owner"):
-        ok = isinstance(value, str) and len(value) <= 400 and is_storable(value)
-    else:
-        ok = isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**62
-    if not ok:
-        raise _bad_cursor()
-    return value, key_id
 
 
 def filter_clauses(
@@ -283,12 +221,14 @@ def list_keys(
     sort: str,
     order: str,
     limit: int,
-    cursor: str | None,
+    after: After | None,
     few_owners: bool = False,
     team: TeamPath | None = None,
-) -> tuple[list[Any], str | None]:
-    """One page. `few_owners`: the listing is limited to a handful of owners (own keys,
-    an owner or a small team): their keys are few, so read them through the owner index
+) -> tuple[list[Any], After | None]:
+    """One page, and where the next one starts (None: this is the last).
+
+    `few_owners`: the listing is limited to a handful of owners (own keys, an owner or a
+    small team): their keys are few, so read them through the owner index
     and sort them, rather than walk the sort's index past everybody else's keys.
     `team`: read through key_teams instead (see TeamPath); it replaces
     `filters.owner_ids`, which then name the same owners (totals still use them)."""
@@ -297,7 +237,7 @@ def list_keys(
     t = KT if team is not None else K
     if sort == "status":
         return _list_by_status(conn, scope=scope, filters=filters, now=now, order=order,
-                               limit=limit, cursor=cursor, few_owners=few_owners, team=team)
+                               limit=limit, after=after, few_owners=few_owners, team=team)
     expr = sort_expr(sort, now, t)
     if few_owners:
         expr = _beside_index(expr)
@@ -306,23 +246,20 @@ def list_keys(
              *filter_clauses(filters, now, sort, sqlite_fts=_fts_pays(conn, filters), t=t),
              *status_filter(filters.statuses, now, t),
              *_expiry_range(filters.statuses, sort, now, t)]
-    if cursor:
-        value, last_id = decode_cursor(cursor, sort, order)
+    if after is not None:
         row_key = sa.tuple_(expr, key_id)
-        after = sa.tuple_(sa.literal(value), sa.literal(last_id))
-        where.append(row_key > after if order == "asc" else row_key < after)
+        start = sa.tuple_(sa.literal(after.value), sa.literal(after.key_id))
+        where.append(row_key > start if order == "asc" else row_key < start)
     ordering = [expr.asc(), key_id.asc()] if order == "asc" else [expr.desc(), key_id.desc()]
     query = (
         _select_keys(team, expr.label("_sort")).where(*where).order_by(*ordering)
         .limit(limit + 1)
     )
     rows = list(conn.execute(query))
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = _encode_cursor(sort, order, last._sort, last.id)
-    return rows, next_cursor
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, After(rows[-1]._sort, rows[-1].id)
 
 
 def _select_keys(team: TeamPath | None, *extra: sa.ColumnElement[Any]) -> sa.Select[Any]:
@@ -361,13 +298,14 @@ def _expiry_range(
 
 
 _BY_RANK = {rank: status for status, rank in keys_store.STATUS_RANK.items()}
+STATUS_RANKS = frozenset(_BY_RANK)
 
 
 def _list_by_status(
     conn: Connection, *, scope: sa.ColumnElement[bool], filters: KeyFilters, now: datetime,
-    order: str, limit: int, cursor: str | None, few_owners: bool = False,
+    order: str, limit: int, after: After | None, few_owners: bool = False,
     team: TeamPath | None = None,
-) -> tuple[list[Any], str | None]:
+) -> tuple[list[Any], After | None]:
     """Sort by status without sorting the table: status order is four fixed segments
     (active, inactive, expired, revoked), so walk them in order, each by primary key
     under that status's predicate. Same order as (rank, id), so cursors are (rank, id)."""
@@ -375,10 +313,8 @@ def _list_by_status(
     if filters.statuses:
         ranks = [r for r in ranks if _BY_RANK[r] in filters.statuses]
     start_rank, last_id = (None, None)
-    if cursor:
-        start_rank, last_id = decode_cursor(cursor, "status", order)
-        if start_rank not in _BY_RANK:
-            raise _bad_cursor()
+    if after is not None:
+        start_rank, last_id = after.value, after.key_id
         ranks = [r for r in ranks if (r >= start_rank if order == "asc" else r <= start_rank)]
     t = KT if team is not None else K
     base = [scope, *_team_clauses(team),
@@ -399,11 +335,10 @@ def _list_by_status(
         rows.extend(conn.execute(query))
         if len(rows) > limit:
             break
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = _encode_cursor("status", order, int(rows[-1]._sort), rows[-1].id)
-    return rows, next_cursor
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, After(int(rows[-1]._sort), rows[-1].id)
 
 
 def totals(

@@ -9,12 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.ids import new_id
 from tui_app.domain.keyformat import TokenKind
+from tui_app.domain.models import User, UserRef
 from tui_app.domain.roles import Role
 from tui_app.server import security
-from tui_app.server.api.schemas import UserOut, UserRefOut
 from tui_app.server.store import db
 
 
@@ -32,8 +31,12 @@ class Caller:
     created_at: datetime | None = None
 
     @property
-    def ref(self) -> UserRefOut:
-        return UserRefOut(id=self.id, name=self.name, email=self.email)
+    def ref(self) -> UserRef:
+        return UserRef(id=self.id, name=self.name, email=self.email)
+
+    def record(self) -> User:
+        return User(id=self.id, email=self.email, name=self.name, role=self.role,
+                    teams=self.team_names, active=self.active, created_at=self.created_at)
 
 
 def search_text(name: str, owner_name: str, owner_email: str) -> str:
@@ -125,11 +128,13 @@ def caller_from_row(conn: Connection, row: Any, *, with_teams: bool = True) -> C
     )
 
 
-def user_out(row: Any, team_names: list[str] | tuple[str, ...]) -> UserOut:
-    return UserOut(
-        id=row.id, email=row.email, name=row.name, role=row.role, teams=list(team_names),
-        active=row.active, created_at=to_rfc3339(row.created_at),
-    )
+def user_records(conn: Connection, rows: list[Any]) -> list[User]:
+    """User rows as records, with their teams' names."""
+    teams = teams_of(conn, [row.id for row in rows])
+    return [User(id=row.id, email=row.email, name=row.name, role=Role(row.role),
+                 teams=tuple(name for _, name in teams[row.id]), active=row.active,
+                 created_at=row.created_at)
+            for row in rows]
 
 
 def get_user(conn: Connection, user_id: str) -> Any:
@@ -142,7 +147,7 @@ def find_user(conn: Connection, id_or_email: str) -> Any:
     return conn.execute(sa.select(db.users).where(column == value)).first()
 
 
-def refs(conn: Connection, user_ids: set[str | None]) -> dict[str, UserRefOut]:
+def refs(conn: Connection, user_ids: set[str | None]) -> dict[str, UserRef]:
     wanted = [u for u in user_ids if u]
     if not wanted:
         return {}
@@ -150,7 +155,7 @@ def refs(conn: Connection, user_ids: set[str | None]) -> dict[str, UserRefOut]:
         sa.select(db.users.c.id, db.users.c.name, db.users.c.email)
         .where(db.users.c.id.in_(wanted))
     )
-    return {r.id: UserRefOut(id=r.id, name=r.name, email=r.email) for r in rows}
+    return {r.id: UserRef(id=r.id, name=r.name, email=r.email) for r in rows}
 
 
 # FOR SHARE on PostgreSQL: creates by the same person run side by side, but a
@@ -192,9 +197,8 @@ def deactivate_user(conn: Connection, user_id: str, now: datetime) -> None:
 def team_member_ids(team_ids: tuple[str, ...]) -> sa.Select[Any]:
     """A subquery: the people of the given teams whose keys their manager may act on.
 
-    Only users with role `member`: a manager must not be able to revoke or read the keys
-    of an admin or a co-manager who happens to sit in the same team (SPEC §1: "keys of
-    members of their team(s)").
+    Only users with role `member`: a manager acts on the keys of their teams' members,
+    never on those of an admin or a co-manager who happens to sit in the same team.
     """
     return (
         sa.select(db.team_members.c.user_id)

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from tui_app.server.api.deps import User, settings_of
-from tui_app.server.api.schemas import ERROR_RESPONSES, HealthOut, MeOut, PolicyOut, ServerOut
-from tui_app.server.store import users as users_store
+from tui_app.server.api.deps import User, backend_of, settings_of
+from tui_app.server.api.schemas import (
+    ERROR_RESPONSES,
+    HealthOut,
+    MeOut,
+    PolicyOut,
+    ServerOut,
+    UserOut,
+)
 
 router = APIRouter(responses=ERROR_RESPONSES)
 
@@ -18,16 +24,12 @@ async def healthz(request: Request) -> HealthOut:
 
 @router.get("/v1/me", response_model=MeOut, tags=["meta"], summary="Who am I, and the policy")
 def me(request: Request, caller: User) -> MeOut:
-    settings = settings_of(request)
-    user = users_store.UserOut(
-        id=caller.id, email=caller.email, name=caller.name, role=caller.role.value,
-        teams=list(caller.team_names), active=caller.active,
-        created_at=users_store.to_rfc3339(caller.created_at),
-    )
+    backend = backend_of(request)
+    policy = backend.policy
     return MeOut(
-        user=user,
-        policy=PolicyOut(max_lifetime_days=settings.max_lifetime_days,
-                         require_terms=settings.require_terms,
-                         key_env=settings.key_env),  # type: ignore[arg-type]
-        server=ServerOut(version=settings.version),
+        user=UserOut.of(caller.record()),
+        policy=PolicyOut(max_lifetime_days=policy.max_lifetime_days,
+                         require_terms=policy.require_terms,
+                         key_env=policy.key_env),  # type: ignore[arg-type]
+        server=ServerOut(version=backend.settings.version),
     )
