@@ -56,7 +56,8 @@ def code_fingerprint() -> str:
     and newest modification time of its modules (~50 stats, well under a millisecond;
     no hashing, whose import alone would cost more)."""
     count = size = newest = 0
-    for folder in ("server", "server/routes", "domain"):
+    for folder in ("server", "server/api", "server/api/routes", "server/services",
+                   "server/store", "domain"):
         with os.scandir(_CODE_ROOT / folder) as entries:
             for entry in entries:
                 if entry.name.endswith(".py"):

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from support import error
 
 from tui_app.server.api.app import create_app
-from tui_app.server.api.hosts import (
+from tui_app.server.api.hosts import REFUSED_MESSAGE
+from tui_app.server.host_names import (
     LOOPBACK_HOSTS,
-    REFUSED_MESSAGE,
     is_loopback,
     loopback_names,
     parse_allowed_hosts,

@@ -234,7 +234,7 @@ def _choose_host_names(settings: Any, bind_host: str) -> None:
     any other name is a web page that pointed its own name at this machine. Bound to
     another address, the names clients will use are not known here: any, with a
     warning, so that a server behind a proxy or on an IP address still starts."""
-    from tui_app.server.api import hosts
+    from tui_app.server import host_names as hosts
 
     if settings.allowed_hosts is not None:
         return

@@ -28,7 +28,7 @@ from tui_app import local_state
 from tui_app.domain.clock import Clock, system_clock
 from tui_app.domain.roles import Role
 from tui_app.server.api.app import create_app
-from tui_app.server.api.hosts import LOOPBACK_HOSTS
+from tui_app.server.host_names import LOOPBACK_HOSTS
 from tui_app.server.settings import Settings, load_or_create_pepper
 from tui_app.server.store import db
 from tui_app.server.store import users as users_store

@@ -64,7 +64,7 @@ class Settings:
     version: str = __version__
     # Migrations run when the app is created; tests and the embedded server keep this on.
     migrate_on_start: bool = True
-    # Host names the server answers to (server/api/hosts.py); None or ("*",): any name.
+    # Host names the server answers to (server/host_names.py); None or ("*",): any name.
     allowed_hosts: tuple[str, ...] | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -106,7 +106,7 @@ class Settings:
                 "1", "true", "yes", "on",
             )
         if os.environ.get("AGENTKEYS_ALLOWED_HOSTS", "").strip():
-            from tui_app.server.api.hosts import parse_allowed_hosts
+            from tui_app.server.host_names import parse_allowed_hosts
 
             values["allowed_hosts"] = parse_allowed_hosts(os.environ["AGENTKEYS_ALLOWED_HOSTS"])
         values.update(overrides)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tui_app import __version__
+from tui_app.server import host_names
 from tui_app.server.api import errors, hosts
 from tui_app.server.api.routes import keys, meta
 from tui_app.server.services.backend import Backend
@@ -34,7 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(errors.RejectNul)
     app.add_middleware(errors.LastResort)
     allowed = settings.allowed_hosts
-    if allowed is not None and hosts.ANY_HOST not in allowed:
+    if allowed is not None and host_names.ANY_HOST not in allowed:
         # Added last, so outermost of ours: a request for another name goes no further.
         app.add_middleware(hosts.AllowedHosts, allowed_hosts=allowed)
     for module in _route_modules():
