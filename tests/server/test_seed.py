@@ -287,7 +287,7 @@ def test_seed_command(tmp_path: Path) -> None:
     "seeded", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_postgres_tables_are_vacuumed_after_bulk_load(seeded: tuple[sa.Engine, str]) -> None:
     """What autovacuum would do some time later: the visibility map and hint bits are
-    set, so the first listings do not pay for them (seed._analyze)."""
+    set, so the first listings do not pay for them (bulk_load._analyze)."""
     engine, _url = seeded
     with engine.connect() as conn:
         vacuumed = set(conn.execute(sa.text(
