@@ -5,7 +5,7 @@ with `agentkeys server seed` into a cached SQLite file (bench/results/admin_list
 and a PostgreSQL database `agentkeys_bench` (reseeded only when its key count differs),
 printing the seeding time; then runs `agentkeys serve` on each and times
 `GET /v1/admin/keys` over loopback as an admin: the first page (repeated) and deep pages
-(following next_cursor ~50 pages) for every filter and every sort/order of SPEC §2, plus
+(following next_cursor ~50 pages) for every filter and every sort/order the API offers, plus
 the first page with include_totals. p50/p95 per case. Baseline in the same run: GET
 /healthz on the same server (the HTTP + auth-free floor). A team (~400 people, ~8,000 keys)
 is listed in every sort, and as its manager sees it.

@@ -194,7 +194,7 @@ async def test_nul_characters_never_reach_the_database(api, org) -> None:
 
 
 async def test_naive_times_lone_surrogates_and_odd_bytes_are_4xx(api, org) -> None:
-    """Found in review: each of these was a 500."""
+    """Each of these once answered 500."""
     key, _ = await create_key(api, org.owner)
     h = org.owner.headers | {"Content-Type": "application/json"}
     naive = b'{"name": "x", "expires_at": "2026-04-01T00:00:00"}'

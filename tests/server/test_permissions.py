@@ -138,10 +138,10 @@ async def test_manager_acts_on_team_keys_only(api, org) -> None:
 
 
 async def test_manager_may_edit_and_delete_team_keys_as_the_endpoint_table_says(api, org) -> None:
-    """SPEC §2 gives PATCH and DELETE to "owner, manager of owner, admin" (the row
-    "same"); §1's list (revoke, disable, enable, extend) names the common actions. We
-    follow the table: a manager may also rename and delete (non-active) team keys, the
-    audit names the manager, and managers of other teams get 404."""
+    """PATCH and DELETE are for the owner, the owner's manager and admins, like the
+    other actions on a key (revoke, disable, enable, extend): a manager may also rename
+    and delete (non-active) team keys, the audit names the manager, and managers of
+    other teams get 404."""
     key, _ = await create_key(api, org.owner, name="red key")
     url = f"/v1/keys/{key['id']}"
     r = await api.patch(url, json={"name": "renamed by manager"}, headers=org.manager.headers)

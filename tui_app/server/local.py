@@ -1,9 +1,9 @@
 """The local server: the embedded default's backend, in a process of its own.
 
-`agentkeys` with no server configured talks to it over HTTP on 127.0.0.1 (SPEC §3). It
-outlives the TUI or command that started it, so the next `agentkeys` (or `agentkeys keys
-list`) finds it serving instead of paying half a second of imports and start-up (issue
-3, Speed) — the pattern of Bazel's and Gradle's servers. It stops after IDLE_SECONDS
+`agentkeys` with no server configured talks to it over HTTP on 127.0.0.1. It outlives
+the TUI or command that started it, so the next `agentkeys` (or `agentkeys keys list`)
+finds it serving instead of paying half a second of imports and start-up — the pattern
+of Bazel's and Gradle's servers. It stops after IDLE_SECONDS
 without a request (a running TUI pings it), on SIGTERM or SIGINT, when its state file
 disappears (its data directory was removed), or for a newer version of the code (the
 client replaces it). One per data directory: it holds the directory's lock for life.

@@ -58,7 +58,8 @@ class Settings:
     require_terms: bool = False
     clock: Clock = system_clock
     max_body_bytes: int = 64 * 1024
-    # last_used_at is written at most this often per key (SPEC: accurate within 60 s).
+    # last_used_at is written at most this often per key: accurate within a minute, and
+    # a busy key costs one write a minute, not one per call.
     last_used_resolution_s: int = 60
     idempotency_window_hours: int = 24
     version: str = __version__

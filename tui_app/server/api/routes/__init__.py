@@ -1,1 +1,2 @@
-"""HTTP routes, one module per area of SPEC §2."""
+"""HTTP routes, one module per area of the API: own keys, the admin view, audit, users,
+verify, and the caller's identity."""
