@@ -118,7 +118,7 @@ def test_escaped_text_has_no_control_characters(text: str) -> None:
 
 
 def test_a_decoded_line_break_cannot_forge_a_log_line() -> None:
-    # The server's own error log quotes the decoded path (errors.LastResort).
+    # The server's own error log quotes the decoded path (api/middleware.py: LastResort).
     record = logging.LogRecord("agentkeys.server", logging.ERROR, __file__, 1,
                                "unexpected %s at %s in %s %s",
                                ("KeyError", "x.py:1", "GET", "/v1/x\nINFO: forged"), None)

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from tui_app import __version__
 from tui_app.server import host_names
-from tui_app.server.api import errors, hosts
+from tui_app.server.api import errors, hosts, middleware
 from tui_app.server.api.routes import keys, meta
 from tui_app.server.services.backend import Backend
 from tui_app.server.settings import Settings
@@ -31,9 +31,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.verifier_cache = {}  # api/routes/verify.py: the gateways' own sign-in, 1 s
     errors.install(app)
-    app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
-    app.add_middleware(errors.RejectNul)
-    app.add_middleware(errors.LastResort)
+    app.add_middleware(middleware.BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(middleware.RejectNul)
+    app.add_middleware(middleware.LastResort)
     allowed = settings.allowed_hosts
     if allowed is not None and host_names.ANY_HOST not in allowed:
         # Added last, so outermost of ours: a request for another name goes no further.
