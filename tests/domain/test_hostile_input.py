@@ -20,7 +20,7 @@ from strategies import LOOK_ALIKE_SUFFIXES, any_text, token_body, tokens
 from tui_app.domain import validation as v
 from tui_app.domain.sanitize import REPLACEMENT, clean, has_unsafe, is_storable, is_unsafe
 from tui_app.domain.validation import FieldError
-from tui_app.server.verify_core import tool_allowed
+from tui_app.domain.verify import tool_allowed
 
 UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 HANGUL_FILLERS = "\u115f\u1160\u3164\uffa0"

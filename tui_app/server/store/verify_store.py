@@ -22,7 +22,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from tui_app.domain.models import AgentKey, UserRef
 from tui_app.server.store import db
+from tui_app.server.store import keys as keys_store
 from tui_app.server.store.verify_queries import (
     CALLER_WIDTH,
     CallerRow,
@@ -33,7 +35,7 @@ from tui_app.server.store.verify_queries import (
     key_row,
 )
 
-__all__ = ["CallerRow", "KeyRow", "VerifyStore", "verify_store"]
+__all__ = ["CallerRow", "KeyRow", "VerifyStore", "key_record", "verify_store"]
 
 
 class VerifyStore(ABC):
@@ -120,3 +122,15 @@ def verify_store(engine: Engine) -> VerifyStore:
         store = stores[loop] = PostgresVerifyStore(engine, loop)
     return store
 
+
+def key_record(row: KeyRow, now: datetime) -> AgentKey:
+    """The key as a record, with the people it names as read in the same statement."""
+    refs = {row.owner_id: UserRef(id=row.owner_id, name=row.owner_name, email=row.owner_email)}
+    for person_id, name, email in (
+        (row.created_by_id, row.created_by_name, row.created_by_email),
+        (row.revoked_by_id, row.revoked_by_name, row.revoked_by_email),
+        (row.disabled_by_id, row.disabled_by_name, row.disabled_by_email),
+    ):
+        if person_id and person_id not in refs and name is not None:
+            refs[person_id] = UserRef(id=person_id, name=name, email=email or "")
+    return keys_store.key_record(row, now, refs)

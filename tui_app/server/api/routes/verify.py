@@ -1,4 +1,8 @@
-"""Verification for gateways, and the agent's own view of its key."""
+"""Verification for gateways, and the agent's own view of its key.
+
+Both ask the verify service (services/verify.py); this module only knows HTTP: the
+gateway's bearer token, the body, and the answer's shape.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import email.message
 import json
 import time
 from collections.abc import Callable, Coroutine
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -16,56 +19,51 @@ from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from starlette.requests import ClientDisconnect
 
-from tui_app.domain.keyformat import TokenKind, TokenMalformed
-from tui_app.domain.roles import Role
+from tui_app.domain.clock import to_rfc3339
+from tui_app.domain.keyformat import TokenKind
 from tui_app.domain.validation import FieldError
 from tui_app.server import security
 from tui_app.server.api.deps import (
     VERIFIER_CACHE_SECONDS,
+    backend_of,
     bearer_token,
-    check_format,
-    check_login_row,
-    engine_of,
     settings_of,
     unauthorized,
 )
-from tui_app.server.api.errors import ApiProblem, forbidden, validation_failed
-from tui_app.server.api.schemas import ERROR_RESPONSES, AgentKeyOut, VerifyIn, VerifyOut
-from tui_app.server.store.users import Caller
-from tui_app.server.verify_core import (
-    MESSAGES,
-    CallerRow,
-    check_agent_key_format,
-    check_key,
-    hot_database,
-    judge_key_hot,
+from tui_app.server.api.errors import ApiProblem, validation_failed
+from tui_app.server.api.schemas import (
+    ERROR_RESPONSES,
+    AgentKeyOut,
+    RateLimitOut,
+    VerifyIn,
+    VerifyOut,
 )
+from tui_app.server.services.auth import check_format
+from tui_app.server.services.verify import Verdict, verify_key
 
 router = APIRouter(responses=ERROR_RESPONSES)
 _VERIFIER_CACHE_MAX = 1024
 
 
-def _verifier_from(row: CallerRow | None, now: datetime) -> Caller:
-    """authenticate_user's checks (same codes and messages), then the verify role."""
-    row = check_login_row(row, now)
-    caller = Caller(id=row.id, email=row.email, name=row.name, role=Role(row.role),
-                    active=row.active, team_ids=(), team_names=(), created_at=row.created_at)
-    if not caller.role.may_verify:
-        raise forbidden("Only service accounts and admins may verify keys.")
-    return caller
-
-
-def _verifier_token(request: Request) -> tuple[str, Caller | None]:
-    """The caller's token (format checked) and its remembered sign-in, if any.
+def _gateway_token(request: Request) -> tuple[str, bool]:
+    """The digest of the caller's login token (format checked), and whether its sign-in
+    is remembered.
 
     Called before the body is read, so a stranger gets 401, never 422."""
     token = bearer_token(request)
     digest = security.digest(settings_of(request).pepper_bytes, token)
-    hit = request.app.state.verifier_cache.get(digest)
-    if hit is not None and hit[1] > time.monotonic():
-        return digest, hit[0]  # only well-formed tokens are remembered
+    remembered = request.app.state.verifier_cache.get(digest)
+    if remembered is not None and remembered > time.monotonic():
+        return digest, True  # only well-formed tokens are remembered
     check_format(token, TokenKind.PERSONAL)
-    return digest, None
+    return digest, False
+
+
+def _remember_gateway(request: Request, digest: str) -> None:
+    cache = request.app.state.verifier_cache
+    if len(cache) >= _VERIFIER_CACHE_MAX:
+        cache.clear()
+    cache[digest] = time.monotonic() + VERIFIER_CACHE_SECONDS
 
 
 @lru_cache(maxsize=64)
@@ -147,42 +145,29 @@ class _RequestOnlyRoute(APIRoute):
         return self.endpoint  # type: ignore[return-value]
 
 
+def _verify_out(verdict: Verdict) -> VerifyOut:
+    window = verdict.ratelimit
+    return VerifyOut(
+        valid=verdict.valid, code=verdict.code, message=verdict.message,
+        key=AgentKeyOut.of(verdict.key) if verdict.key is not None else None,
+        ratelimit=None if window is None else RateLimitOut(
+            limit=window.limit, remaining=window.remaining,
+            reset_at=to_rfc3339(window.reset_at) or ""),
+    )
+
+
 # The hot path: `async def`, database work inline (a few indexed reads, no thread-pool
-# hop), one statement per call on the driver (verify_core.hot_database), and the response
-# serialised once. The caller is checked before the body: a stranger gets 401, not 422.
+# hop: services/verify.py), and the response serialised once. The caller is checked
+# before the body: a stranger gets 401, not 422.
 async def verify(request: Request) -> Response:
-    caller_digest, caller = _verifier_token(request)
+    gateway_digest, remembered = _gateway_token(request)
     body = await _verify_body(request)
-    settings, engine = settings_of(request), engine_of(request)
-    key = body.key
-    key_digest: str | None = None
-    early: tuple[str, str | None] | None = None
-    if not key or not key.strip():
-        early = ("TOKEN_MISSING", MESSAGES["TOKEN_MISSING"])
-    else:
-        try:  # the checksum before any database access
-            check_agent_key_format(key)
-            key_digest = security.digest(settings.pepper_bytes, key)
-        except TokenMalformed as exc:
-            early = ("TOKEN_MALFORMED", str(exc))
-    now = settings.clock()
-    hot = hot_database(engine)
-    caller_row, row = await hot.lookup(caller_digest if caller is None else None, key_digest)
-    if caller is None:
-        caller = _verifier_from(caller_row, now)
-        cache = request.app.state.verifier_cache
-        if len(cache) >= _VERIFIER_CACHE_MAX:
-            cache.clear()
-        cache[caller_digest] = (caller, time.monotonic() + VERIFIER_CACHE_SECONDS)
-    if early is not None:
-        result = VerifyOut(valid=False, code=early[0], message=early[1])  # type: ignore[arg-type]
-    else:
-        outcome = await judge_key_hot(hot, settings, row, now, tool=body.tool,
-                                      access=body.access)
-        result = VerifyOut(valid=outcome.valid, code=outcome.code,  # type: ignore[arg-type]
-                           message=outcome.message, key=outcome.key,
-                           ratelimit=outcome.ratelimit)
-    return Response(result.model_dump_json(), media_type="application/json")
+    verdict = await verify_key(
+        backend_of(request), body.key, tool=body.tool, access=body.access,
+        gateway_digest=None if remembered else gateway_digest)
+    if verdict.gateway is not None:
+        _remember_gateway(request, gateway_digest)
+    return Response(_verify_out(verdict).model_dump_json(), media_type="application/json")
 
 
 router.add_api_route(
@@ -196,11 +181,10 @@ router.add_api_route(
 @router.get("/v1/agent/whoami", response_model=AgentKeyOut, tags=["agents"],
             summary="The calling agent key's own metadata (counts as a use)")
 async def whoami(request: Request) -> Response:
-    token = bearer_token(request)
-    outcome = check_key(engine_of(request), settings_of(request), token, use_tool="whoami")
-    if outcome.code == "RATE_LIMITED":
-        raise ApiProblem(429, "RATE_LIMITED", outcome.message or "",
-                         headers={"Retry-After": str(outcome.retry_after or 60)})
-    if not outcome.valid or outcome.key is None:
-        raise unauthorized(outcome.code, outcome.message or "This key is not accepted.")
-    return Response(outcome.key.model_dump_json(), media_type="application/json")
+    verdict = await verify_key(backend_of(request), bearer_token(request), use_tool="whoami")
+    if verdict.code == "RATE_LIMITED":
+        raise ApiProblem(429, "RATE_LIMITED", verdict.message or "",
+                         headers={"Retry-After": str(verdict.retry_after or 60)})
+    if not verdict.valid or verdict.key is None:
+        raise unauthorized(verdict.code, verdict.message or "This key is not accepted.")
+    return Response(AgentKeyOut.of(verdict.key).model_dump_json(), media_type="application/json")

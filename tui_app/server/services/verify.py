@@ -1,0 +1,102 @@
+"""Verifying an agent key: the one use case behind POST /v1/verify and whoami.
+
+Reads the key (and, when asked, the gateway's login token) in one round trip, asks the
+domain's judge, then does the writes the judgement calls for: count the call in its
+minute, only for a key with a limit; record the use, at most once a minute per key.
+Each statement is its own transaction (see store/verify_store.py for why that holds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tui_app.domain import verify as rules
+from tui_app.domain.errors import Forbidden
+from tui_app.domain.models import AgentKey
+from tui_app.domain.roles import Role
+from tui_app.domain.verify import Code, RateWindow
+from tui_app.server import security
+from tui_app.server.services.auth import check_login_row
+from tui_app.server.services.backend import Backend
+from tui_app.server.store.verify_store import CallerRow, key_record, verify_store
+
+LAST_USED_TOOL_MAX = 64  # the column's width
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The outcome of one verify: the code, the key as read when one was found (refused
+    keys too: a gateway may show why), and the rate-limit window when the call counted."""
+
+    code: Code
+    message: str | None
+    at: datetime
+    key: AgentKey | None = None
+    ratelimit: RateWindow | None = None
+    gateway: CallerRow | None = None  # the gateway this call signed in, when asked
+
+    @property
+    def valid(self) -> bool:
+        return self.code == "VALID"
+
+    @property
+    def retry_after(self) -> int | None:
+        """Seconds until a rate-limited key may call again."""
+        if self.code != "RATE_LIMITED" or self.ratelimit is None:
+            return None
+        return self.ratelimit.retry_after(self.at)
+
+
+def admit_gateway(row: CallerRow | None, now: datetime) -> CallerRow:
+    """The gateway's sign-in: the login token's checks (Unauthorized with the reason),
+    then the role that may verify (Forbidden)."""
+    row = check_login_row(row, now)
+    if not Role(row.role).may_verify:
+        raise Forbidden("Only service accounts and admins may verify keys.")
+    return row
+
+
+async def verify_key(
+    backend: Backend, key: str | None, *, tool: str | None = None,
+    access: str | None = None, gateway_digest: str | None = None,
+    use_tool: str | None = None,
+) -> Verdict:
+    """Judge `key` for a call of `tool` with `access`, and count it as a use.
+
+    `gateway_digest`: the digest of the caller's login token when its sign-in is not
+    remembered; it is read with the key and checked before anything is written or
+    answered (Unauthorized, Forbidden), and the verdict carries it. `use_tool`: what the
+    last use records when it is not the tool checked (whoami records "whoami")."""
+    settings = backend.settings
+    now = settings.clock()
+    problem = rules.presented_key_problem(key)
+    key_digest = None if problem is not None or key is None else security.digest(
+        settings.pepper_bytes, key)
+    store = verify_store(backend.engine)
+    gateway_row, row = await store.lookup(gateway_digest, key_digest)
+    gateway = admit_gateway(gateway_row, now) if gateway_digest is not None else None
+    if problem is not None:
+        return Verdict(problem[0], problem[1], now, gateway=gateway)
+    code = rules.judge(row, now, tool=tool, access=access)
+    if row is None:
+        return Verdict(code, rules.MESSAGES[code], now, gateway=gateway)
+    found = key_record(row, now)
+    if code != "VALID":
+        return Verdict(code, rules.MESSAGES[code], now, found, gateway=gateway)
+    window = None
+    if row.rate_limit_rpm:
+        start = rules.window_start(now)
+        count = await store.count_call(row.id, start)
+        if count == 1:  # the first call of a new minute: the older ones are done with
+            await store.forget_windows_before(row.id, start)
+        window = RateWindow(limit=row.rate_limit_rpm, count=count, start=start)
+        if window.exceeded:
+            return Verdict("RATE_LIMITED", rules.MESSAGES["RATE_LIMITED"], now, found,
+                           window, gateway)
+    resolution = timedelta(seconds=settings.last_used_resolution_s)
+    if rules.use_is_due(row.last_used_at, now, resolution):
+        used = use_tool if use_tool is not None else tool
+        await store.record_use(row.id, now, unless_since=now - resolution,
+                               tool=used[:LAST_USED_TOOL_MAX] if used else None)
+    return Verdict("VALID", None, now, found, window, gateway)
