@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -24,13 +23,11 @@ from tui_app.domain.models import CreatedKey
 from tui_app.server import security
 from tui_app.server.services.backend import Backend
 from tui_app.server.store import audit as audit_store
-from tui_app.server.store import db
+from tui_app.server.store import idempotency
 from tui_app.server.store import keys as keys_store
 from tui_app.server.store import users as users_store
 from tui_app.server.store.users import Caller
 
-K = db.keys
-I = db.idempotency  # noqa: E741
 IDEMPOTENCY_KEY_MAX = 255
 
 
@@ -84,12 +81,10 @@ def _create_in_tx(
     if not users_store.lock_owner_active(conn, caller.id):
         raise Unauthorized("TOKEN_INACTIVE", "This account is deactivated.")
     if idem is not None:
-        prior = conn.execute(
-            sa.select(I).where(I.c.user_id == caller.id, I.c.idem_key == idem.key)
-        ).first()
+        prior = idempotency.find(conn, caller.id, idem.key)
         window = timedelta(hours=settings.idempotency_window_hours)
         if prior is not None and prior.created_at <= now - window:
-            conn.execute(I.delete().where(I.c.user_id == caller.id, I.c.idem_key == idem.key))
+            idempotency.forget(conn, caller.id, idem.key)
             prior = None
         if prior is not None:
             if prior.request_hash != idem.fingerprint:
@@ -99,8 +94,8 @@ def _create_in_tx(
         settings.pepper_bytes, TokenKind.AGENT, settings.key_env)
     key_id = new_id("key")
     allowed, blocked = list(new.allowed_tools), list(new.blocked_tools)
-    conn.execute(K.insert().values(
-        id=key_id, name=new.name, name_lower=new.name.lower(),
+    keys_store.insert_key(
+        conn, id=key_id, name=new.name, name_lower=new.name.lower(),
         description=new.description, owner_id=caller.id, owner_active=True,
         owner_email=caller.email, owner_name=caller.name,
         search_text=users_store.search_text(new.name, caller.name, caller.email),
@@ -108,12 +103,10 @@ def _create_in_tx(
         scope=new.scope.value, allowed_tools=allowed, blocked_tools=blocked,
         rate_limit_rpm=new.rate_limit_rpm, digest=digest, hint=hint, env=settings.key_env,
         version=1,
-    ))
+    )
     if idem is not None:
-        conn.execute(I.insert().values(
-            user_id=caller.id, idem_key=idem.key, request_hash=idem.fingerprint,
-            key_id=key_id, created_at=now,
-        ))
+        idempotency.remember(conn, user_id=caller.id, idem_key=idem.key,
+                             request_hash=idem.fingerprint, key_id=key_id, now=now)
     audit_store.record(
         conn, now=now, actor=caller, action="key.created", source=source,
         key_id=key_id, key_name=new.name, key_owner_id=caller.id,
@@ -137,8 +130,7 @@ def _reissue(
             "or deleted; its secret cannot be issued again. Create a new key instead.")
     secret, digest, hint = security.new_token(
         backend.settings.pepper_bytes, TokenKind.AGENT, row.env)
-    conn.execute(K.update().where(K.c.id == key_id).values(
-        digest=digest, hint=hint, version=K.c.version + 1))
+    keys_store.update_key(conn, key_id, digest=digest, hint=hint)
     audit_store.record(
         conn, now=now, actor=caller, action="key.secret_reissued", source=source,
         key_id=key_id, key_name=row.name, key_owner_id=row.owner_id,

@@ -27,8 +27,6 @@ from tui_app.server.store import keys as keys_store
 from tui_app.server.store import users as users_store
 from tui_app.server.store.users import Caller
 
-K = db.keys
-ACTIONS = ("revoke", "disable", "enable", "extend")
 _PAST = {"revoke": "revoked", "disable": "disabled", "enable": "enabled",
          "extend": "extended"}
 # A deleted key's owner is told whether it was still in use: its last day counts.
@@ -90,8 +88,7 @@ def edit_key(
                 values["name_lower"] = real["name"].lower()
                 values["search_text"] = users_store.search_text(
                     real["name"], row.owner_name, row.owner_email)
-            values["version"] = K.c.version + 1
-            conn.execute(K.update().where(K.c.id == row.id).values(**values))
+            keys_store.update_key(conn, row.id, **values)
             audit_store.record(
                 conn, now=now, actor=caller, action="key.updated", source=source,
                 key_id=row.id, key_name=real.get("name", row.name), key_owner_id=row.owner_id,
@@ -112,11 +109,11 @@ def act_on_key(backend: Backend, caller: Caller, key_id: str, action: str, *,
     an audit entry."""
     with backend.engine.begin() as conn:
         row = visible_row(conn, caller, key_id, for_update=True)
-        apply_action(conn, backend, caller, row, action, days=days, source=source)
+        _apply_action(conn, backend, caller, row, action, days=days, source=source)
         return keys_store.read_key(conn, row.id, backend.now())
 
 
-def apply_action(
+def _apply_action(
     conn: Connection, backend: Backend, caller: Caller, row: Any, action: str, *,
     days: int | None = None, source: str | None = None,
 ) -> None:
@@ -147,8 +144,7 @@ def apply_action(
         raise FieldErrors([FieldError("action", "Unknown action.")])
     if not values:
         return
-    values["version"] = K.c.version + 1
-    conn.execute(K.update().where(K.c.id == row.id).values(**values))
+    keys_store.update_key(conn, row.id, **values)
     audit_store.record(
         conn, now=now, actor=caller, action=f"key.{_PAST[action]}", source=source,
         key_id=row.id, key_name=row.name, key_owner_id=row.owner_id, details=details,
@@ -181,8 +177,7 @@ def delete_key(backend: Backend, caller: Caller, key_id: str, *,
             raise Conflict("Only inactive, expired or revoked keys can be deleted; "
                            "disable or revoke it first.", code="KEY_ACTIVE")
         used_recently = keys_store.used_within(row, now, RECENT_USE)
-        conn.execute(db.rate_limit.delete().where(db.rate_limit.c.key_id == row.id))
-        conn.execute(K.delete().where(K.c.id == row.id))
+        keys_store.delete_key(conn, row.id)
         audit_store.record(
             conn, now=now, actor=caller, action="key.deleted", source=source,
             key_id=row.id, key_name=row.name, key_owner_id=row.owner_id,

@@ -10,9 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
 from tui_app.domain.checks import FieldErrors
 from tui_app.domain.field_error import FieldError
 from tui_app.domain.models import AgentKey, Page
@@ -24,7 +21,6 @@ from tui_app.server.store import keys as keys_store
 from tui_app.server.store import users as users_store
 from tui_app.server.store.users import Caller
 
-K = db.keys
 Q_MAX = 200
 
 
@@ -62,9 +58,8 @@ def own_keys(backend: Backend, caller: Caller, query: KeyQuery) -> Page[AgentKey
     after = decode_key_cursor(query.cursor, query.sort, query.order)
     with db.read_tx(backend.engine) as conn:
         rows, next_after = listing.list_keys(
-            conn, scope=K.c.owner_id == caller.id, filters=filters, now=now,
-            sort=query.sort, order=query.order, limit=query.limit, after=after,
-            few_owners=True,
+            conn, owner=caller.id, filters=filters, now=now, sort=query.sort,
+            order=query.order, limit=query.limit, after=after, few_owners=True,
         )
         items = keys_store.key_records(conn, rows, now)
     return Page(tuple(items), encode_key_cursor(query.sort, query.order, next_after))
@@ -97,10 +92,7 @@ def admin_keys(backend: Backend, caller: Caller, query: KeyQuery) -> Page[AgentK
         # The team the listing stays within: the `team` filter, or a manager's only team.
         team_id: str | None = None
         if team:
-            t = db.teams
-            team_id = conn.execute(
-                sa.select(t.c.id).where(sa.or_(t.c.id == team, t.c.name == team))
-            ).scalar()
+            team_id = users_store.find_team_id(conn, team)
             if team_id is None:
                 owners = set()
         elif visible.owners is not None and len(caller.team_ids) == 1:
@@ -112,10 +104,10 @@ def admin_keys(backend: Backend, caller: Caller, query: KeyQuery) -> Page[AgentK
             # needed only to count, or for the other path.
             path = listing.team_path(team_id, q=filters.q)
             if path is None or query.include_totals:
-                owners = _members(conn, team_id)
+                owners = users_store.members_of(conn, team_id)
         elif team_id is not None and owners is not None:
             members = (set(visible.members) if caller.team_ids == (team_id,)
-                       else _members(conn, team_id))
+                       else users_store.members_of(conn, team_id))
             if team:
                 owners &= members
             if owners <= members:
@@ -130,7 +122,6 @@ def admin_keys(backend: Backend, caller: Caller, query: KeyQuery) -> Page[AgentK
                 limit=query.limit, after=after, team=via,
                 # Visibility: filters.owner_ids, or on the team path `via` (and the check
                 # below).
-                scope=sa.true(),
                 few_owners=via is None and owners is not None
                 and listing.few_owners(conn.dialect.name, len(owners)),
             )
@@ -142,11 +133,7 @@ def admin_keys(backend: Backend, caller: Caller, query: KeyQuery) -> Page[AgentK
             # `members` did not): the owners' own keys give the exact answer.
             rows, next_after = page(None)
         items = keys_store.key_records(conn, rows, now)
-        totals = (listing.totals(conn, scope=sa.true(), filters=filters, now=now)
+        totals = (listing.totals(conn, filters=filters, now=now)
                   if query.include_totals else None)
     return Page(tuple(items), encode_key_cursor(query.sort, query.order, next_after), totals)
 
-
-def _members(conn: Connection, team_id: str) -> set[str]:
-    return set(conn.execute(sa.select(db.team_members.c.user_id)
-                            .where(db.team_members.c.team_id == team_id)).scalars())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from tui_app.domain.checks import check_new_person
@@ -13,10 +12,9 @@ from tui_app.domain.models import Page, User
 from tui_app.server.services.backend import Backend
 from tui_app.server.store import audit as audit_store
 from tui_app.server.store import db
+from tui_app.server.store import keys as keys_store
 from tui_app.server.store import users as users_store
 from tui_app.server.store.users import Caller
-
-U = db.users
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +28,8 @@ class CreatedUser:
 
 def list_users(backend: Backend, *, limit: int, cursor: str | None) -> Page[User]:
     """Everyone, by id; the cursor is the last id of the previous page."""
-    query = sa.select(U).order_by(U.c.id).limit(limit + 1)
-    if cursor:
-        query = query.where(U.c.id > cursor)
     with db.read_tx(backend.engine) as conn:
-        rows = list(conn.execute(query))
+        rows = users_store.users_after(conn, cursor, limit + 1)
         next_cursor = rows[limit - 1].id if len(rows) > limit else None
         return Page(tuple(users_store.user_records(conn, rows[:limit])), next_cursor)
 
@@ -50,7 +45,7 @@ def create_user(backend: Backend, caller: Caller, *, email: object, name: object
     now = settings.clock()
     try:
         with backend.engine.begin() as conn:
-            if conn.execute(sa.select(U.c.id).where(U.c.email == person.email)).first():
+            if users_store.email_taken(conn, person.email):
                 raise _email_taken()
             user_id = users_store.create_user(
                 conn, email=person.email, name=person.name, role=person.role,
@@ -81,10 +76,7 @@ def deactivate_user(backend: Backend, caller: Caller, user_id: str, *,
         if row.id == caller.id:
             raise Conflict("You cannot deactivate yourself.")
         if row.active:
-            count = conn.execute(
-                sa.select(sa.func.count()).select_from(db.keys)
-                .where(db.keys.c.owner_id == row.id)
-            ).scalar_one()
+            count = keys_store.count_owned(conn, row.id)
             users_store.deactivate_user(conn, row.id, now)
             audit_store.record(
                 conn, now=now, actor=caller, action="user.deactivated", source=source,

@@ -146,6 +146,27 @@ def get_row(conn: Connection, key_id: str, *, for_update: bool = False) -> Any:
     return conn.execute(query).first()
 
 
+def insert_key(conn: Connection, **values: Any) -> None:
+    conn.execute(K.insert().values(**values))
+
+
+def update_key(conn: Connection, key_id: str, **values: Any) -> None:
+    """Change the key's columns; every change makes a new version (If-Match)."""
+    conn.execute(K.update().where(K.c.id == key_id).values(**values, version=K.c.version + 1))
+
+
+def delete_key(conn: Connection, key_id: str) -> None:
+    """The key, and its rate-limit window with it."""
+    conn.execute(db.rate_limit.delete().where(db.rate_limit.c.key_id == key_id))
+    conn.execute(K.delete().where(K.c.id == key_id))
+
+
+def count_owned(conn: Connection, owner_id: str) -> int:
+    return int(conn.execute(
+        sa.select(sa.func.count()).select_from(K).where(K.c.owner_id == owner_id)
+    ).scalar_one())
+
+
 def status_of(row: Any, now: datetime) -> tuple[KeyStatus, Any]:
     return derive_status(
         now=now, revoked_at=row.revoked_at, expires_at=row.expires_at,

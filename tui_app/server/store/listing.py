@@ -215,7 +215,6 @@ def _beside_index(expr: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
 def list_keys(
     conn: Connection,
     *,
-    scope: sa.ColumnElement[bool],
     filters: KeyFilters,
     now: datetime,
     sort: str,
@@ -224,8 +223,12 @@ def list_keys(
     after: After | None,
     few_owners: bool = False,
     team: TeamPath | None = None,
+    owner: str | None = None,
 ) -> tuple[list[Any], After | None]:
     """One page, and where the next one starts (None: this is the last).
+
+    `owner`: only this person's keys (their own listing); otherwise whose keys are
+    listed is said by `filters.owner_ids` or `team` alone.
 
     `few_owners`: the listing is limited to a handful of owners (own keys, an owner or a
     small team): their keys are few, so read them through the owner index
@@ -236,13 +239,13 @@ def list_keys(
         filters, few_owners = replace(filters, owner_ids=None), False
     t = KT if team is not None else K
     if sort == "status":
-        return _list_by_status(conn, scope=scope, filters=filters, now=now, order=order,
-                               limit=limit, after=after, few_owners=few_owners, team=team)
+        return _list_by_status(conn, filters=filters, now=now, order=order, limit=limit,
+                               after=after, few_owners=few_owners, team=team, owner=owner)
     expr = sort_expr(sort, now, t)
     if few_owners:
         expr = _beside_index(expr)
     key_id = KT.c.key_id if team is not None else K.c.id
-    where = [scope, *_team_clauses(team),
+    where = [*_owner_clause(owner), *_team_clauses(team),
              *filter_clauses(filters, now, sort, sqlite_fts=_fts_pays(conn, filters), t=t),
              *status_filter(filters.statuses, now, t),
              *_expiry_range(filters.statuses, sort, now, t)]
@@ -268,6 +271,10 @@ def _select_keys(team: TeamPath | None, *extra: sa.ColumnElement[Any]) -> sa.Sel
     if team is not None:
         query = query.select_from(KT.join(K, K.c.id == KT.c.key_id))
     return query
+
+
+def _owner_clause(owner: str | None) -> list[sa.ColumnElement[bool]]:
+    return [] if owner is None else [K.c.owner_id == owner]
 
 
 def _team_clauses(team: TeamPath | None) -> list[sa.ColumnElement[bool]]:
@@ -302,9 +309,9 @@ STATUS_RANKS = frozenset(_BY_RANK)
 
 
 def _list_by_status(
-    conn: Connection, *, scope: sa.ColumnElement[bool], filters: KeyFilters, now: datetime,
-    order: str, limit: int, after: After | None, few_owners: bool = False,
-    team: TeamPath | None = None,
+    conn: Connection, *, filters: KeyFilters, now: datetime, order: str, limit: int,
+    after: After | None, few_owners: bool = False, team: TeamPath | None = None,
+    owner: str | None = None,
 ) -> tuple[list[Any], After | None]:
     """Sort by status without sorting the table: status order is four fixed segments
     (active, inactive, expired, revoked), so walk them in order, each by primary key
@@ -317,7 +324,7 @@ def _list_by_status(
         start_rank, last_id = after.value, after.key_id
         ranks = [r for r in ranks if (r >= start_rank if order == "asc" else r <= start_rank)]
     t = KT if team is not None else K
-    base = [scope, *_team_clauses(team),
+    base = [*_owner_clause(owner), *_team_clauses(team),
             *filter_clauses(filters, now, sqlite_fts=_fts_pays(conn, filters), t=t)]
     key_id = KT.c.key_id if team is not None else K.c.id
     by_id = _beside_index(key_id) if few_owners else key_id
@@ -342,7 +349,7 @@ def _list_by_status(
 
 
 def totals(
-    conn: Connection, *, scope: sa.ColumnElement[bool], filters: KeyFilters, now: datetime
+    conn: Connection, *, filters: KeyFilters, now: datetime
 ) -> dict[str, int]:
     """Counts per status under every filter except status itself: one pass of
     FILTERed counts (an index-only scan of ix_keys_state when no other column is
@@ -351,7 +358,7 @@ def totals(
     query = sa.select(
         *(sa.func.count().filter(keys_store.status_clause(s, now)) for s in counted),
         sa.func.count(),
-    ).where(scope, *filter_clauses(filters, now, sqlite_fts=has_sqlite_fts(conn)))
+    ).where(*filter_clauses(filters, now, sqlite_fts=has_sqlite_fts(conn)))
     *numbers, total = conn.execute(query).one()
     out = {s.value: int(n or 0) for s, n in zip(counted, numbers, strict=True)}
     out["all"] = int(total or 0)
