@@ -96,8 +96,7 @@ PRESET_CYCLE = ["Stale 90 d", "Never used", "Expiring 7 d", "Expired", "Revoked"
 
 
 async def _tui(url: str, token: str, open_only: bool = False) -> dict[str, Any]:
-    from tui_app.ui.screens.admin import AdminScreen
-
+    from tui_app.ui.admin.screen import AdminScreen
     from tui_app.ui.app import AgentKeysApp
 
     app = AgentKeysApp(server_url=url, token=token)

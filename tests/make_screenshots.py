@@ -74,7 +74,7 @@ async def create_errors(pilot: Any) -> None:
 
 async def secret_dialog(pilot: Any) -> None:
     from tui_app.domain.models import CreatedKey
-    from tui_app.ui.modals.secret import SecretDialog
+    from tui_app.ui.my_keys.secret import SecretDialog
 
     key = pilot.app.screen.selected_key
     pilot.app.push_screen(SecretDialog(CreatedKey(key=key, secret=example_secret()),

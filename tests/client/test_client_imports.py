@@ -27,4 +27,5 @@ def test_client_modules_stay_light() -> None:
 
 
 def test_cli_parser_stays_light() -> None:
-    assert loaded("import tui_app.cli; tui_app.cli.build_parser()", '"httpx", "keyring",') == ""
+    assert loaded("import tui_app.cli.entry; tui_app.cli.entry.build_parser()",
+                  '"httpx", "keyring",') == ""

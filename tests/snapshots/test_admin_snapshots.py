@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "ui"))
 from test_admin_screen import settle
 from test_admin_support import AdminHost, Backend, make_backend
 
-from tui_app.ui.screens.admin import PRESETS
+from tui_app.ui.admin.screen import PRESETS
 
 WIDE = (120, 32)
 SMALL = (80, 24)

@@ -20,10 +20,10 @@ from tui_app.domain.models import AgentKey, CreatedKey, Policy, UserRef
 from tui_app.domain.roles import Role
 from tui_app.domain.status import KeyStatus
 from tui_app.ui.modals.confirm import ConfirmModal
-from tui_app.ui.modals.create_key import CreateKeyModal
-from tui_app.ui.modals.edit_key import EditKeyModal
-from tui_app.ui.modals.forms import KeyEdit, NewKeyRequest
-from tui_app.ui.modals.secret import SecretDialog
+from tui_app.ui.my_keys.create_key import CreateKeyModal
+from tui_app.ui.my_keys.edit_key import EditKeyModal
+from tui_app.ui.my_keys.forms import KeyEdit, NewKeyRequest
+from tui_app.ui.my_keys.secret import SecretDialog
 from tui_app.ui.safe import safe_text
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)

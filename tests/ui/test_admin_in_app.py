@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from tui_app.client.api import ApiClient
+from tui_app.ui.admin.screen import AdminScreen
 from tui_app.ui.app import AgentKeysApp
-from tui_app.ui.screens.admin import AdminScreen
 
 
 async def test_key_2_opens_the_admin_screen(ui_server: Any, ui_clock: Any) -> None:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from test_admin_support import AdminHost, Backend, all_ids, first_page, make_backend, make_host
-from tui_app.ui.modals.bulk import BulkResultsModal, ExportModal
-from tui_app.ui.screens.admin import PRESETS, AdminScreen, Filters
-from tui_app.ui.widgets.key_table import KeyTable
 
 from tui_app.client.export import count_from_totals
+from tui_app.ui.admin.key_table import KeyTable
+from tui_app.ui.admin.modals import BulkResultsModal, ExportModal
+from tui_app.ui.admin.screen import PRESETS, AdminScreen, Filters
 from tui_app.ui.modals.confirm import ConfirmModal
 
 SIZE = (120, 40)

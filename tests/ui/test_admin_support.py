@@ -3,8 +3,8 @@
 The backend is real: the FastAPI app from `create_app` over a temporary SQLite file,
 seeded by `seed_bulk` (deterministic for a seed and a fixed `now`), reached through
 httpx's ASGI transport — the same routes, storage and JSON as over a socket, without a
-port. The host app gives the screen what the shell (AgentKeysApp) gives it: `api`,
-`me`, `clock()`, `server_url`.
+port. The host app gives the screen what the shell (AgentKeysApp) gives it: a session
+with `api`, `me`, `clock()`, `server_url` (and no connection status to show).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from textual.app import App
 
 from tui_app.client.api import ApiClient
 from tui_app.domain.clock import fixed_clock
@@ -26,6 +25,7 @@ from tui_app.server.settings import Settings
 from tui_app.server.store import db
 from tui_app.server.store import users as users_store
 from tui_app.server.store.seed import seed_bulk
+from tui_app.ui.session import Session, SessionApp
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 CLOCK = fixed_clock(NOW)
@@ -65,20 +65,21 @@ def make_backend(tmp_path: Path, *, keys: int = 3000, users: int = 120, seed: in
     return Backend(app, tokens, user_ids)
 
 
-class AdminHost(App[None]):
+class AdminHost(SessionApp):
     """What AgentKeysApp gives a screen, and nothing else."""
 
     CSS_PATH = str(CSS)
 
     def __init__(self, api: ApiClient, me: Me, *, clock: Any = CLOCK) -> None:
         super().__init__()
+        self.session = Session(self, api=api, me=me, clock=clock)
         self.api = api
         self.me = me
         self.clock = clock
         self.server_url = api.base_url
 
     def on_mount(self) -> None:
-        from tui_app.ui.screens.admin import AdminScreen
+        from tui_app.ui.admin.screen import AdminScreen
 
         self.push_screen(AdminScreen())
 

@@ -7,7 +7,7 @@ from typing import Any
 from shell_helpers import api_client, create_key, make_app, settle, wait_for
 from textual.widgets import DataTable, Select
 
-from tui_app.ui.screens.audit import PAGE_SIZE, AuditScreen
+from tui_app.ui.audit.screen import PAGE_SIZE, AuditScreen
 
 
 async def open_audit(pilot: Any) -> AuditScreen:

@@ -14,8 +14,9 @@ from typing import Any
 from shell_helpers import copy_secret_and_continue, create_key, screen_text, settle, wait_for
 from textual.widgets import Input
 
-from tui_app.ui.app import AgentKeysApp, ConnectionState
-from tui_app.ui.screens.my_keys import MyKeysScreen
+from tui_app.ui.app import AgentKeysApp
+from tui_app.ui.my_keys.screen import MyKeysScreen
+from tui_app.ui.session import ConnectionState
 
 
 class Relay:
@@ -60,8 +61,8 @@ class Relay:
 
 
 async def test_server_stops_and_comes_back(ui_server: Any, ui_clock: Any) -> None:
-    from tui_app.ui.modals.create_key import CreateKeyModal
-    from tui_app.ui.modals.secret import SecretDialog
+    from tui_app.ui.my_keys.create_key import CreateKeyModal
+    from tui_app.ui.my_keys.secret import SecretDialog
 
     relay = Relay(ui_server.url)
     await relay.start()

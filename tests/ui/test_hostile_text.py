@@ -11,9 +11,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from shell_helpers import HOSTILE, create_key, make_app, screen_text, settle, wait_for
-from tui_app.ui.screens.my_keys import MyKeysScreen
 
 from tui_app.server.store import db
+from tui_app.ui.my_keys.screen import MyKeysScreen
 
 UNSAFE = ("\x1b", "\x07", "\x9b", "\u202e", "\u200b", "\u2066", "&#27;", "&#x1b;")
 

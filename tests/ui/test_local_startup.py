@@ -16,9 +16,10 @@ from shell_helpers import settle, wait_for
 
 from tui_app.client import local_server
 from tui_app.client.prefetch import Prefetch
-from tui_app.ui.app import AgentKeysApp, ConnectionState
+from tui_app.ui.app import AgentKeysApp
 from tui_app.ui.backend import Target, surely_embedded
-from tui_app.ui.widgets.key_list import KeyList
+from tui_app.ui.my_keys.key_list import KeyList
+from tui_app.ui.session import ConnectionState
 
 
 @pytest.fixture

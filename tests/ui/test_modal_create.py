@@ -17,8 +17,8 @@ from textual.widgets import Input, Static
 from tui_app.client.api import ApiClient
 from tui_app.domain.models import CreatedKey, Policy
 from tui_app.domain.roles import Role
-from tui_app.ui.modals.create_key import CreateKeyModal
-from tui_app.ui.modals.forms import NewKeyRequest
+from tui_app.ui.my_keys.create_key import CreateKeyModal
+from tui_app.ui.my_keys.forms import NewKeyRequest
 
 SIZE = (100, 40)
 

@@ -17,8 +17,8 @@ from textual.widgets import Button, Input, Static
 from tui_app.client.api import ApiClient
 from tui_app.domain.models import AgentKey
 from tui_app.domain.status import KeyStatus
-from tui_app.ui.modals.edit_key import EditKeyModal
-from tui_app.ui.modals.forms import KeyEdit
+from tui_app.ui.my_keys.edit_key import EditKeyModal
+from tui_app.ui.my_keys.forms import KeyEdit
 from tui_app.ui.widgets.calendar import Calendar, add_months
 
 SIZE = (100, 40)

@@ -10,7 +10,7 @@ from tui_app.domain import expiry
 from tui_app.domain.models import Policy
 from tui_app.domain.roles import Role
 from tui_app.ui.clipboard import copy_locally, over_ssh
-from tui_app.ui.modals.forms import (
+from tui_app.ui.my_keys.forms import (
     UNCHANGED,
     ExpiryChoice,
     FormErrors,

@@ -21,7 +21,7 @@ from textual.widgets import Button, Static
 from tui_app.domain.models import CreatedKey
 from tui_app.ui.clipboard import FALLBACK_LABEL, LOCAL_LABEL, SSH_LABEL, CopyMethod
 from tui_app.ui.modals.confirm import ConfirmModal
-from tui_app.ui.modals.secret import NOT_COPIED, SecretDialog
+from tui_app.ui.my_keys.secret import NOT_COPIED, SecretDialog
 
 SIZE = (100, 34)
 

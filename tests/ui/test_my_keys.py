@@ -18,9 +18,9 @@ from shell_helpers import (
 from textual.widgets import Input
 
 from tui_app.domain.status import KeyStatus
-from tui_app.ui.app import ConnectionState
-from tui_app.ui.screens.my_keys import REVOKE_WARNING, MyKeysScreen
-from tui_app.ui.widgets.key_list import KeyList
+from tui_app.ui.my_keys.key_list import KeyList
+from tui_app.ui.my_keys.screen import REVOKE_WARNING, MyKeysScreen
+from tui_app.ui.session import ConnectionState
 
 
 def screen_of(app: Any) -> MyKeysScreen:
@@ -55,8 +55,8 @@ async def test_starts_connected_and_shows_the_status(ui_server: Any, ui_clock: A
 async def test_create_through_the_modal_then_revoke(ui_server: Any, ui_clock: Any) -> None:
     """The secret shown works against whoami; after the revoke confirmation it is rejected."""
     from tui_app.ui.modals.confirm import ConfirmModal
-    from tui_app.ui.modals.create_key import CreateKeyModal
-    from tui_app.ui.modals.secret import SecretDialog
+    from tui_app.ui.my_keys.create_key import CreateKeyModal
+    from tui_app.ui.my_keys.secret import SecretDialog
 
     app = make_app(ui_server, ui_clock)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -105,7 +105,7 @@ async def test_revoke_cancelled_by_reflex_enter(ui_server: Any, ui_clock: Any) -
 
 
 async def test_extend_an_expired_key(ui_server: Any, ui_clock: Any) -> None:
-    from tui_app.ui.modals.edit_key import EditKeyModal
+    from tui_app.ui.my_keys.edit_key import EditKeyModal
 
     create_key(ui_server, "short-lived", days=1, clock=ui_clock)
     ui_clock.advance(days=3)
@@ -234,8 +234,8 @@ async def test_details_show_fields_and_recent_events(ui_server: Any, ui_clock: A
 
 
 async def test_screens_help_and_palette(ui_server: Any, ui_clock: Any) -> None:
-    from tui_app.ui.screens.audit import AuditScreen
-    from tui_app.ui.screens.help import HelpScreen
+    from tui_app.ui.audit.screen import AuditScreen
+    from tui_app.ui.help.screen import HelpScreen
 
     create_key(ui_server, "k1", clock=ui_clock)
     app = make_app(ui_server, ui_clock)

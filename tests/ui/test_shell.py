@@ -15,7 +15,7 @@ from shell_helpers import (
 
 from tui_app.domain.timefmt import absolute, relative
 from tui_app.ui.commands import palette_commands
-from tui_app.ui.screens.my_keys import MyKeysScreen
+from tui_app.ui.my_keys.screen import MyKeysScreen
 
 
 def test_relative_and_absolute_times() -> None:
@@ -48,15 +48,15 @@ async def test_palette_lists_every_action(ui_server: Any, ui_clock: Any) -> None
         await pilot.pause(0.2)
         await pilot.press(*"Help", "enter")
         await pilot.pause(0.3)
-        from tui_app.ui.screens.help import HelpScreen
+        from tui_app.ui.help.screen import HelpScreen
 
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
 
 
 async def test_keyboard_only_at_80x24_with_no_color(ui_server: Any, ui_clock: Any,
                                                     monkeypatch: Any) -> None:
-    from tui_app.ui.modals.create_key import CreateKeyModal
-    from tui_app.ui.modals.secret import SecretDialog
+    from tui_app.ui.my_keys.create_key import CreateKeyModal
+    from tui_app.ui.my_keys.secret import SecretDialog
 
     monkeypatch.setenv("NO_COLOR", "1")
     create_key(ui_server, "soon-gone", days=2, clock=ui_clock)

@@ -8,10 +8,9 @@ loads when the cursor reaches the last row, or with `end`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -22,10 +21,9 @@ from textual.worker import Worker
 from tui_app.domain.models import AuditEvent, Me
 from tui_app.domain.timefmt import absolute
 from tui_app.ui.safe import safe_text
+from tui_app.ui.session import Session, SessionApp
+from tui_app.ui.widgets.status_bar import StatusBar
 from tui_app.ui.widgets.title_bar import TitleBar
-
-if TYPE_CHECKING:
-    from tui_app.ui.app import AgentKeysApp
 
 PAGE_SIZE = 50
 KNOWN_ACTIONS = (
@@ -55,7 +53,10 @@ class AuditScreen(Screen[None]):
                 tooltip="Show one kind of event"),
     ]
 
-    app: AgentKeysApp
+    app = getters.app(SessionApp)
+    table = getters.query_one("#audit-table", DataTable)
+    key_select = getters.query_one("#audit-key", Select)
+    action_select = getters.query_one("#audit-action", Select)
 
     def __init__(self) -> None:
         super().__init__(id="audit")
@@ -73,13 +74,15 @@ class AuditScreen(Screen[None]):
             yield Select(self._action_options(), prompt="All actions", id="audit-action",
                          compact=True)
         yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=False)
-        from tui_app.ui.widgets.status_bar import StatusBar
-
         yield StatusBar(id="status-bar")
         yield Footer(compact=True)
 
+    @property
+    def session(self) -> Session:
+        return self.app.session
+
     def on_mount(self) -> None:
-        table = self.query_one("#audit-table", DataTable)
+        table = self.table
         table.add_column("When", width=16, key="when")
         table.add_column("Action", width=16, key="action")
         table.add_column("Key", width=22, key="key")
@@ -87,8 +90,8 @@ class AuditScreen(Screen[None]):
         table.add_column("Via", width=4, key="source")
         table.border_title = "Events (loading…)"
         table.focus()
-        self.app.backend_ready.subscribe(self, self._on_backend_ready)
-        if self.app.connected:
+        self.session.ready.subscribe(self, self._on_backend_ready)
+        if self.session.connected:
             self.load_events()
             self.load_key_names()
 
@@ -97,10 +100,10 @@ class AuditScreen(Screen[None]):
         self.load_key_names()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.app.report_worker_failure(event)  # worker events do not bubble
+        self.session.report_worker_failure(event)  # worker events do not bubble
 
     def on_screen_resume(self) -> None:
-        if self.loaded and self.app.connected:
+        if self.loaded and self.session.connected:
             self.load_events()
 
     # -- filters -------------------------------------------------------------------------
@@ -114,7 +117,7 @@ class AuditScreen(Screen[None]):
 
     @work(exclusive=True, group="audit-keys", exit_on_error=False)
     async def load_key_names(self) -> None:
-        keys = await self.app.call_api(lambda api: api.list_all_keys("all"),
+        keys = await self.session.call(lambda api: api.list_all_keys("all"),
                                        what="Loading your keys")
         if keys is None:
             return
@@ -123,7 +126,7 @@ class AuditScreen(Screen[None]):
         self._refresh_key_options()
 
     def _refresh_key_options(self) -> None:
-        select: Select[str] = self.query_one("#audit-key", Select)
+        select: Select[str] = self.key_select
         current = select.value
         with self.prevent(Select.Changed):
             select.set_options(self._key_options())
@@ -139,10 +142,10 @@ class AuditScreen(Screen[None]):
         self.load_events()
 
     def action_focus_key_filter(self) -> None:
-        self.query_one("#audit-key", Select).focus()
+        self.key_select.focus()
 
     def action_focus_action_filter(self) -> None:
-        self.query_one("#audit-action", Select).focus()
+        self.action_select.focus()
 
     # -- loading -------------------------------------------------------------------------
 
@@ -150,7 +153,7 @@ class AuditScreen(Screen[None]):
         self.load_events()
 
     def action_load_more(self) -> None:
-        table = self.query_one("#audit-table", DataTable)
+        table = self.table
         if table.row_count:
             table.move_cursor(row=table.row_count - 1)
         if self.next_cursor:
@@ -160,7 +163,7 @@ class AuditScreen(Screen[None]):
     async def load_events(self, more: bool = False) -> None:
         key_id, action = self._filter("#audit-key"), self._filter("#audit-action")
         cursor = self.next_cursor if more else None
-        page = await self.app.call_api(
+        page = await self.session.call(
             lambda api: api.audit(key_id=key_id, action=action, limit=PAGE_SIZE, cursor=cursor),
             what="Loading the audit log",
         )
@@ -174,8 +177,8 @@ class AuditScreen(Screen[None]):
         self._show(append=more, new=page.items)
 
     def _show(self, *, append: bool, new: tuple[AuditEvent, ...]) -> None:
-        table = self.query_one("#audit-table", DataTable)
-        now = self.app.clock()
+        table = self.table
+        now = self.session.clock()
         if not append:
             table.clear()
         for event in new:
@@ -189,7 +192,7 @@ class AuditScreen(Screen[None]):
             ("newest first, times in UTC" + more) if self.events else "no events match"
         )
         self._refresh_key_options()
-        action_select: Select[str] = self.query_one("#audit-action", Select)
+        action_select: Select[str] = self.action_select
         if self._listed_actions != len(self._actions):  # a new kind of event showed up
             self._listed_actions = len(self._actions)
             current = action_select.value

@@ -41,15 +41,15 @@ def _bindings(items: Iterable[Any]) -> Iterator[Binding]:
 
 def _screen_groups() -> list[tuple[str, list[Any]]]:
     from tui_app.ui.app import AgentKeysApp
-    from tui_app.ui.screens.audit import AuditScreen
-    from tui_app.ui.screens.my_keys import MyKeysScreen
+    from tui_app.ui.audit.screen import AuditScreen
+    from tui_app.ui.my_keys.screen import MyKeysScreen
 
     groups: list[tuple[str, list[Any]]] = [
         ("Everywhere", AgentKeysApp.BINDINGS),
         ("My keys", MyKeysScreen.BINDINGS),
     ]
     try:
-        from tui_app.ui.screens.admin import AdminScreen
+        from tui_app.ui.admin.screen import AdminScreen
 
         groups.append(("Admin", AdminScreen.BINDINGS))
     except ImportError:  # the admin screen is optional in a partial build

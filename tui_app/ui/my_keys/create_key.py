@@ -25,10 +25,8 @@ from tui_app.domain.clock import Clock
 from tui_app.domain.models import CreatedKey, Policy
 from tui_app.domain.roles import Role
 from tui_app.domain.validation import Scope
-from tui_app.ui.modals.choices import Choice, ChoiceRow
-from tui_app.ui.modals.expiry_field import ExpiryField
-from tui_app.ui.modals.form_base import FormModalMixin
-from tui_app.ui.modals.forms import (
+from tui_app.ui.my_keys.expiry_field import ExpiryField
+from tui_app.ui.my_keys.forms import (
     ExpiryChoice,
     FormErrors,
     NewKeyForm,
@@ -38,6 +36,8 @@ from tui_app.ui.modals.forms import (
     new_idempotency_key,
     parse_new_key,
 )
+from tui_app.ui.my_keys.key_form import FormModalMixin
+from tui_app.ui.widgets.choices import Choice, ChoiceRow
 
 Submit = Callable[[NewKeyRequest], Awaitable[CreatedKey]]
 

@@ -24,9 +24,8 @@ from tui_app.client.errors import ApiError, ServerUnreachable
 from tui_app.domain.clock import Clock
 from tui_app.domain.models import AgentKey, Policy
 from tui_app.domain.sanitize import clean
-from tui_app.ui.modals.expiry_field import ExpiryField
-from tui_app.ui.modals.form_base import FormModalMixin
-from tui_app.ui.modals.forms import (
+from tui_app.ui.my_keys.expiry_field import ExpiryField
+from tui_app.ui.my_keys.forms import (
     FormErrors,
     KeyEdit,
     check_field,
@@ -35,6 +34,7 @@ from tui_app.ui.modals.forms import (
     parse_key_edit,
     relative_days,
 )
+from tui_app.ui.my_keys.key_form import FormModalMixin
 from tui_app.ui.safe import safe_text
 
 Submit = Callable[[KeyEdit], Awaitable[AgentKey]]

@@ -21,14 +21,14 @@ from tui_app.domain import expiry as expiry_rules
 from tui_app.domain.clock import Clock
 from tui_app.domain.models import Policy
 from tui_app.domain.validation import FieldError
-from tui_app.ui.modals.choices import Choice, ChoiceRow
-from tui_app.ui.modals.forms import (
+from tui_app.ui.my_keys.forms import (
     ExpiryChoice,
     check_expiry,
     describe_instant,
     relative_days,
 )
 from tui_app.ui.widgets.calendar import Calendar
+from tui_app.ui.widgets.choices import Choice, ChoiceRow
 
 KEEP = "keep"
 

@@ -76,7 +76,7 @@ class FormModalMixin:
     def show_field_error(self, field: str, message: str | None) -> bool:
         """Show (or clear) a field's message; False when the form has no such field."""
         if field == "expires_at":
-            from tui_app.ui.modals.expiry_field import ExpiryField
+            from tui_app.ui.my_keys.expiry_field import ExpiryField
 
             fields = self._screen.query(ExpiryField)
             if fields:

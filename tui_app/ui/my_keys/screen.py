@@ -1,8 +1,8 @@
 """My keys: the Active and Inactive panes, the details of the highlighted key, actions.
 
-Every network call runs in a worker; failures become messages (app.call_api) and the
-screen keeps working. Modals (create, secret, edit, confirm) come from tui_app/ui/modals
-and are imported when first used, which keeps the first paint light.
+Every network call runs in a worker through the session (session.py), whose one error
+policy turns failures into messages: the screen keeps working. The modals (create,
+edit, secret, confirm) are imported when first used, which keeps the first paint light.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -25,10 +25,10 @@ from tui_app.client.errors import ServerUnreachable
 from tui_app.domain.expiry import is_expiring_soon
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.timefmt import relative
+from tui_app.ui.my_keys.key_details import KeyDetails
+from tui_app.ui.my_keys.key_list import KeyList
 from tui_app.ui.safe import safe_message, safe_text
-from tui_app.ui.startup import resume_gc
-from tui_app.ui.widgets.key_details import KeyDetails
-from tui_app.ui.widgets.key_list import KeyList
+from tui_app.ui.session import Session, SessionApp
 from tui_app.ui.widgets.status_bar import StatusBar
 from tui_app.ui.widgets.title_bar import TitleBar
 
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     # Annotations only: the models (and their parsing) load with the client, after
     # the first frame.
     from tui_app.domain.models import AgentKey, AuditEvent, Me
-    from tui_app.ui.app import AgentKeysApp
 
 RECENT_EVENTS = 5
 REVOKE_WARNING = "All requests using this key will be rejected immediately. This cannot be undone."
@@ -76,7 +75,11 @@ class MyKeysScreen(Screen[None]):
                 tooltip="Clear the filter"),
     ]
 
-    app: AgentKeysApp
+    app = getters.app(SessionApp)
+    filter_box = getters.query_one("#key-filter", Input)
+    active_list = getters.query_one("#active-keys", KeyList)
+    inactive_list = getters.query_one("#inactive-keys", KeyList)
+    details = getters.query_one("#key-details", KeyDetails)
 
     def __init__(self) -> None:
         super().__init__(id="my-keys")
@@ -91,7 +94,7 @@ class MyKeysScreen(Screen[None]):
         with Horizontal(id="my-keys-body"):
             with Vertical(id="key-lists"):
                 # Hidden until `/`: mounted just after the first frame (Lazy), which
-                # does not need it (issue 3, Speed).
+                # does not need it.
                 yield Lazy(Input(placeholder="filter: name, description, id or tool — esc clears",
                                  id="key-filter", classes="-hidden"))
                 yield KeyList("active", id="active-keys")
@@ -100,51 +103,47 @@ class MyKeysScreen(Screen[None]):
         yield StatusBar(id="status-bar")
         yield Footer(compact=True)
 
+    @property
+    def session(self) -> Session:
+        return self.app.session
+
     def on_mount(self) -> None:
-        self.query_one("#active-keys", KeyList).border_title = "Active (loading…)"
-        self.query_one("#inactive-keys", KeyList).border_title = "Inactive"
-        self.query_one("#key-details", KeyDetails).border_title = "Details"
-        self.query_one("#active-keys").focus()
-        self.app.backend_ready.subscribe(self, self._on_backend_ready)
-        self.app.first_view.subscribe(self, self._show_first_view)
+        self.active_list.border_title = "Active (loading…)"
+        self.inactive_list.border_title = "Inactive"
+        self.details.border_title = "Details"
+        self.active_list.focus()
+        session = self.session
+        session.ready.subscribe(self, self._on_backend_ready)
+        session.early_view.subscribe(self, self._show_first_view)
         self.set_interval(60, self._render_lists)  # relative times stay true
-        if self.app.connected:
+        if session.connected:
             self.load_keys()
-        elif self.app.prefetched is not None:
-            self._show_first_view(self.app.prefetched[1])
+        elif session.early is not None:
+            self._show_first_view(session.early[1])
 
     def _on_backend_ready(self, _me: Me) -> None:
         key = self.selected_key if self.loaded else None
         self.load_keys(keep_id=key.id if key else None)
 
     def _show_first_view(self, keys: list[AgentKey]) -> None:
-        """The keys fetched at start-up, before the client is ready (app._use_prefetched);
+        """The keys fetched at start-up, before the client is ready (Session.show_early);
         load_keys replaces them as soon as it is."""
         if self.loaded:
             return
         self._show_loaded(keys, None, first=True)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.app.report_worker_failure(event)  # worker events do not bubble
+        self.session.report_worker_failure(event)  # worker events do not bubble
 
     def on_screen_resume(self) -> None:
-        if self.loaded and self.app.connected:
+        if self.loaded and self.session.connected:
             self.load_keys()
 
     # -- loading and showing -------------------------------------------------------------
 
     @work(exclusive=True, group="keys-load", exit_on_error=False)
     async def load_keys(self, keep_id: str | None = None) -> None:
-        keys: list[AgentKey] | None = None
-        prefetched = self.app.take_first_keys()  # asked for with the first sign-in
-        if prefetched is not None:
-            try:
-                keys = await prefetched
-            except Exception:  # asked again below, which reports the failure
-                keys = None
-        if keys is None:
-            keys = await self.app.call_api(lambda api: api.list_all_keys("all"),
-                                           what="Loading your keys")
+        keys = await self.session.own_keys()
         if keys is None:
             return
         self._show_loaded(keys, keep_id, first=not self.loaded)
@@ -155,15 +154,15 @@ class MyKeysScreen(Screen[None]):
         self.loaded = True
         self._render_lists(keep_id, details=not first)
         if first:
-            # The rows first, then the details pane and its events (issue 3: the rows
-            # are what the start-up waits for), then the start-up is over.
+            # The rows first, then the details pane and its events (the rows are what
+            # the start-up waits for), then the start-up is over.
             self.call_after_refresh(self._show_details)
-            self.call_after_refresh(resume_gc)
+            self.call_after_refresh(self.session.startup_done)
 
     def _render_lists(self, keep_id: str | None = None, *, details: bool = True) -> None:
         if not self.loaded:
             return
-        now = self.app.clock()
+        now = self.session.clock()
         needle = self.filter_text.casefold().strip()
         shown = [k for k in self.all_keys if not needle or _matches(k, needle)]
         active = sorted(
@@ -175,8 +174,7 @@ class MyKeysScreen(Screen[None]):
             key=lambda k: -(k.revoked_at or k.disabled_at or k.expires_at
                             or k.created_at).timestamp(),
         )
-        active_list = self.query_one("#active-keys", KeyList)
-        inactive_list = self.query_one("#inactive-keys", KeyList)
+        active_list, inactive_list = self.active_list, self.inactive_list
         active_list.show(active, now, keep_id=keep_id)
         inactive_list.show(inactive, now, keep_id=keep_id)
         total_active = sum(1 for k in self.all_keys if k.status is KeyStatus.ACTIVE)
@@ -214,8 +212,8 @@ class MyKeysScreen(Screen[None]):
 
     def _show_details(self) -> None:
         key = self.selected_key
-        details = self.query_one("#key-details", KeyDetails)
-        now = self.app.clock()
+        details = self.details
+        now = self.session.clock()
         details.show(key, now, self._events.get(key.id) if key else None)
         if key is not None and key.id not in self._events:
             self.load_events(key.id)
@@ -223,13 +221,13 @@ class MyKeysScreen(Screen[None]):
     @work(exclusive=True, group="key-events", exit_on_error=False)
     async def load_events(self, key_id: str) -> None:
         await asyncio.sleep(0.15)  # holding a cursor key down must not flood the server
-        api = self.app.api
+        api = self.session.api
         if api is None:
             return
         try:
             page = await api.audit(key_id=key_id, limit=RECENT_EVENTS)
         except ServerUnreachable as exc:
-            self.app.mark_unreachable(exc)
+            self.session.report(exc)
             return
         except Exception:  # the details stay useful without their events
             self._events[key_id] = ()
@@ -237,8 +235,8 @@ class MyKeysScreen(Screen[None]):
             self._events[key_id] = page.items
         key = self.selected_key
         if key is not None and key.id == key_id:
-            self.query_one("#key-details", KeyDetails).show_events(
-                self._events[key_id], self.app.clock())
+            self.details.show_events(
+                self._events[key_id], self.session.clock())
 
     @on(KeyList.Highlighted)
     def _key_highlighted(self, event: KeyList.Highlighted) -> None:
@@ -254,12 +252,12 @@ class MyKeysScreen(Screen[None]):
     # -- filter, panes, refresh ----------------------------------------------------------
 
     def action_filter_keys(self) -> None:
-        box = self.query_one("#key-filter", Input)
+        box = self.filter_box
         box.remove_class("-hidden")
         box.focus()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#key-filter", Input)
+        box = self.filter_box
         if box.has_class("-hidden"):
             return
         box.value = ""
@@ -274,7 +272,7 @@ class MyKeysScreen(Screen[None]):
     @on(Input.Submitted, "#key-filter")
     def _filter_done(self) -> None:
         if not self.filter_text:
-            self.query_one("#key-filter", Input).add_class("-hidden")
+            self.filter_box.add_class("-hidden")
         self.current_list.focus()
 
     def action_switch_pane(self) -> None:
@@ -289,7 +287,7 @@ class MyKeysScreen(Screen[None]):
     # -- actions -------------------------------------------------------------------------
 
     def _ready(self) -> bool:
-        if self.app.me is None or self.app.api is None:
+        if self.session.me is None or self.session.api is None:
             self.notify("Still connecting to the server…", markup=False)
             return False
         return True
@@ -308,20 +306,21 @@ class MyKeysScreen(Screen[None]):
     async def action_new_key(self) -> None:
         if not self._ready():
             return
-        from tui_app.ui.modals.create_key import CreateKeyModal
-        from tui_app.ui.modals.secret import SecretDialog
+        from tui_app.ui.my_keys.create_key import CreateKeyModal
+        from tui_app.ui.my_keys.secret import SecretDialog
 
-        me = self.app.me
+        session = self.session
+        me = session.me
         assert me is not None
         created = await self.app.push_screen_wait(CreateKeyModal(
             me.policy, me.user.role,
-            lambda req: self.app.watching(lambda api: api.create_key(**req.as_create_kwargs())),
-            self.app.clock,
+            lambda req: session.watching(lambda api: api.create_key(**req.as_create_kwargs())),
+            session.clock,
         ))
         if created is None:
             return
         self.load_keys(keep_id=created.key.id)
-        await self.app.push_screen_wait(SecretDialog(created, self.app.server_url))
+        await self.app.push_screen_wait(SecretDialog(created, session.server_url))
 
     @work(exclusive=True, group="key-action", exit_on_error=False)
     async def action_edit_key(self) -> None:
@@ -331,15 +330,17 @@ class MyKeysScreen(Screen[None]):
             self.notify("A revoked key cannot be edited or extended; create a new one.",
                         markup=False, severity="warning")
             return
-        from tui_app.ui.modals.edit_key import EditKeyModal
+        from tui_app.ui.my_keys.edit_key import EditKeyModal
 
-        me = self.app.me
+        session = self.session
+        me = session.me
         assert me is not None
         saved = await self.app.push_screen_wait(EditKeyModal(
             key, me.policy,
-            lambda edit: self.app.watching(
+            lambda edit: session.watching(
                 lambda api: api.update_key(key.id, **edit.as_update_kwargs())),
-            self.app.clock,
+            session.clock,
+            reload=lambda key_id: session.watching(lambda api: api.get_key(key_id)),
         ))
         if saved is not None:
             self._done("Saved", saved)
@@ -368,11 +369,11 @@ class MyKeysScreen(Screen[None]):
                 "?\n\nRequests using this key will be rejected until you enable it again.")
             if not await self.app.push_screen_wait(ConfirmModal("Disable key", body, "Disable")):
                 return
-            changed = await self.app.call_api(lambda api: api.disable_key(key.id),
+            changed = await self.session.call(lambda api: api.disable_key(key.id),
                                               what="Disabling the key")
             verb = "Disabled"
         else:
-            changed = await self.app.call_api(lambda api: api.enable_key(key.id),
+            changed = await self.session.call(lambda api: api.enable_key(key.id),
                                               what="Enabling the key")
             verb = "Enabled"
         if changed is not None:
@@ -391,7 +392,7 @@ class MyKeysScreen(Screen[None]):
         body = Text("Revoke ") + _quoted(key) + Text(f"?\n\n{REVOKE_WARNING}")
         if not await self.app.push_screen_wait(ConfirmModal("Revoke key", body, "Revoke")):
             return
-        revoked = await self.app.call_api(lambda api: api.revoke_key(key.id),
+        revoked = await self.session.call(lambda api: api.revoke_key(key.id),
                                           what="Revoking the key")
         if revoked is not None:
             self._done("Revoked", revoked)
@@ -409,7 +410,7 @@ class MyKeysScreen(Screen[None]):
             return
         from tui_app.ui.modals.confirm import ConfirmModal
 
-        now = self.app.clock()
+        now = self.session.clock()
         body = Text("Delete ") + _quoted(key) + Text(
             "?\n\nThe key disappears from your lists; its audit entries stay.")
         recent = key.last_used_at is not None and key.last_used_at > now - timedelta(hours=24)
@@ -419,7 +420,7 @@ class MyKeysScreen(Screen[None]):
                 "something may still depend on it.", style="bold")
         if not await self.app.push_screen_wait(ConfirmModal("Delete key", body, "Delete")):
             return
-        reply = await self.app.call_api(lambda api: api.delete_key(key.id),
+        reply = await self.session.call(lambda api: api.delete_key(key.id),
                                         what="Deleting the key")
         if reply is None:
             return

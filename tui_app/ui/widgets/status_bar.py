@@ -1,18 +1,18 @@
 """The status bar: connection state, server URL, who you are, where the credential lives.
 
-It watches `app.status` (a StatusInfo replaced as a whole), so every screen's bar shows
-the same thing without the screens knowing about it. The state is spelled out in
-words, not only colours, so it reads the same with NO_COLOR.
+It follows the session's status (replaced as a whole), so every screen's bar shows the
+same thing without the screens knowing about it. The state is spelled out in words,
+not only colours, so it reads the same with NO_COLOR.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
+from textual import getters
 from textual.widgets import Static
 
 from tui_app.ui.safe import safe_text
+from tui_app.ui.session import SessionApp, StatusInfo
 
 _STATE_STYLE = {
     "connecting": "bold",
@@ -25,10 +25,15 @@ _STATE_STYLE = {
 class StatusBar(Static):
     """One line at the bottom of every screen."""
 
-    def on_mount(self) -> None:
-        self.watch(self.app, "status", self._show, init=True)
+    app = getters.app(SessionApp)
 
-    def _show(self, status: Any) -> None:
+    def on_mount(self) -> None:
+        session = self.app.session
+        session.status_changed.subscribe(self, self._show, immediate=True)
+        if session.status is not None:
+            self._show(session.status)
+
+    def _show(self, status: StatusInfo) -> None:
         state = str(status.state)
         line = Text(no_wrap=True, overflow="ellipsis")
         marker = {"connected": "●", "connecting": "…"}.get(state, "✗")

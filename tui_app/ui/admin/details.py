@@ -1,0 +1,63 @@
+"""What the Admin screen says about its keys: the details of the highlighted key in five
+lines, and the title (whose keys, which preset).
+
+Each details line is cut with an ellipsis rather than wrapped, so the panel never grows; names,
+people and tools are untrusted text and go through the sanitiser.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tui_app.domain.models import AgentKey, Me
+from tui_app.domain.roles import Role
+from tui_app.domain.timefmt import absolute
+from tui_app.ui.safe import safe_text
+
+
+def key_details(key: AgentKey | None, *, table_empty: bool) -> Text:
+    if key is None:
+        return Text("No key highlighted." if table_empty else "loading…", style="dim")
+    text = Text(no_wrap=True, overflow="ellipsis")
+
+    def field(label: str, value: Text | str, end: str = "   ") -> None:
+        text.append(f"{label}: ", style="bold")
+        text.append_text(value if isinstance(value, Text) else Text(value))
+        text.append(end)
+
+    reason = (key.status_reason or "").replace("_", " ")
+    status = str(key.status) + (f" ({reason})" if reason and reason != str(key.status)
+                                else "")
+    field("Name", safe_text(key.name))
+    field("Status", status)
+    field("Id", key.id, "\n")
+    field("Owner", safe_text(f"{key.owner.name} <{key.owner.email}>"))
+    created_by = (key.created_by.name or key.created_by.email) if key.created_by else "—"
+    field("Created by", safe_text(created_by), "\n")
+    field("Created", absolute(key.created_at))
+    field("Expires", absolute(key.expires_at))
+    last = absolute(key.last_used_at)
+    field("Last used", safe_text(last + (f" ({key.last_used_tool})"
+                                         if key.last_used_tool else "")), "\n")
+    field("Scope", key.scope)
+    field("Rate limit", f"{key.rate_limit_rpm}/min" if key.rate_limit_rpm else "none")
+    field("Tools", safe_text(" ".join(key.allowed_tools) or "all"))
+    field("Blocked", safe_text(" ".join(key.blocked_tools) or "none"), "\n")
+    field("Description", safe_text(key.description or "—"), "")
+    return text
+
+
+def scope_title(me: Me | None, preset: str, *, changed: bool) -> Text:
+    """Whose keys the screen lists (the server decides), and the preset in use."""
+    if me is None:
+        scope = "Connecting…"
+    elif me.user.role is Role.ADMIN:
+        scope = "All keys in the organisation"
+    else:
+        teams = ", ".join(me.user.teams)
+        scope = "Your teams' keys" + (f" ({teams})" if teams else "")
+    title = Text(scope, style="bold")
+    title.append(f"  ·  preset: {preset}", style="dim")
+    if changed:
+        title.append(" (changed)", style="dim")
+    return title

@@ -1,0 +1,1 @@
+"""Audit log: what happened to the keys the caller may see."""

@@ -1,0 +1,1 @@
+"""Help: every key binding, read from the bindings themselves."""
