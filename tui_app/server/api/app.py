@@ -26,7 +26,7 @@ def create_app(settings: Settings) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.backend = Backend(engine, settings)
-    # Kept for readers that only need one of the two.
+    # The embedded server and the tests reach these two directly.
     app.state.settings = settings
     app.state.engine = engine
     app.state.verifier_cache = {}  # api/routes/verify.py: the gateways' own sign-in, 1 s

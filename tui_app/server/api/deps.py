@@ -10,16 +10,11 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.engine import Engine
 
 from tui_app.domain.errors import Forbidden
 from tui_app.domain.roles import Role
 from tui_app.server.api.errors import ApiProblem
-from tui_app.server.services.auth import (  # noqa: F401 - verify's route, until it moves
-    authenticate,
-    check_format,
-    check_login_row,
-)
+from tui_app.server.services.auth import authenticate
 from tui_app.server.services.backend import Backend
 from tui_app.server.settings import Settings
 from tui_app.server.store.users import Caller
@@ -34,10 +29,6 @@ def backend_of(request: Request) -> Backend:
 
 def settings_of(request: Request) -> Settings:
     return backend_of(request).settings
-
-
-def engine_of(request: Request) -> Engine:
-    return backend_of(request).engine
 
 
 def unauthorized(code: str, message: str) -> ApiProblem:

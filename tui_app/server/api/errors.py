@@ -48,10 +48,6 @@ class ApiProblem(Exception):
         self.headers = headers
 
 
-def forbidden(message: str = "Your role may not do this.") -> ApiProblem:
-    return ApiProblem(403, "FORBIDDEN", message)
-
-
 def validation_failed(
     errors: FieldErrors | list[FieldError] | tuple[FieldError, ...] | FieldError,
 ) -> ApiProblem:
