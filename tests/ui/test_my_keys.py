@@ -18,8 +18,9 @@ from shell_helpers import (
 from textual.widgets import Input
 
 from tui_app.domain.status import KeyStatus
+from tui_app.ui.my_keys.confirmations import REVOKE_WARNING
 from tui_app.ui.my_keys.key_list import KeyList
-from tui_app.ui.my_keys.screen import REVOKE_WARNING, MyKeysScreen
+from tui_app.ui.my_keys.screen import MyKeysScreen
 from tui_app.ui.session import ConnectionState
 
 

@@ -8,10 +8,8 @@ edit, secret, confirm) are imported when first used, which keeps the first paint
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,12 +20,17 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker
 
 from tui_app.client.errors import ServerUnreachable
-from tui_app.domain.expiry import is_expiring_soon
 from tui_app.domain.status import KeyStatus
-from tui_app.domain.timefmt import relative
+from tui_app.ui.my_keys.confirmations import (
+    delete_question,
+    disable_question,
+    revoke_question,
+    used_recently,
+)
 from tui_app.ui.my_keys.key_details import KeyDetails
 from tui_app.ui.my_keys.key_list import KeyList
-from tui_app.ui.safe import safe_message, safe_text
+from tui_app.ui.my_keys.panes import panes
+from tui_app.ui.safe import safe_message
 from tui_app.ui.session import Session, SessionApp
 from tui_app.ui.widgets.status_bar import StatusBar
 from tui_app.ui.widgets.title_bar import TitleBar
@@ -38,18 +41,6 @@ if TYPE_CHECKING:
     from tui_app.domain.models import AgentKey, AuditEvent, Me
 
 RECENT_EVENTS = 5
-REVOKE_WARNING = "All requests using this key will be rejected immediately. This cannot be undone."
-
-
-def _matches(key: AgentKey, needle: str) -> bool:
-    haystack = " ".join(
-        (key.name, key.description, key.id, key.hint, *key.allowed_tools, *key.blocked_tools)
-    ).casefold()
-    return needle in haystack
-
-
-def _quoted(key: AgentKey) -> Text:
-    return Text("“") + safe_text(key.name, "bold") + Text(f"” ({key.hint})")
 
 
 class MyKeysScreen(Screen[None]):
@@ -163,40 +154,18 @@ class MyKeysScreen(Screen[None]):
         if not self.loaded:
             return
         now = self.session.clock()
-        needle = self.filter_text.casefold().strip()
-        shown = [k for k in self.all_keys if not needle or _matches(k, needle)]
-        active = sorted(
-            (k for k in shown if k.status is KeyStatus.ACTIVE),
-            key=lambda k: (k.expires_at is None, k.expires_at or k.created_at, k.name.casefold()),
-        )
-        inactive = sorted(
-            (k for k in shown if k.status is not KeyStatus.ACTIVE),
-            key=lambda k: -(k.revoked_at or k.disabled_at or k.expires_at
-                            or k.created_at).timestamp(),
-        )
+        shown = panes(self.all_keys, self.filter_text, now)
         active_list, inactive_list = self.active_list, self.inactive_list
-        active_list.show(active, now, keep_id=keep_id)
-        inactive_list.show(inactive, now, keep_id=keep_id)
-        total_active = sum(1 for k in self.all_keys if k.status is KeyStatus.ACTIVE)
-        total_inactive = len(self.all_keys) - total_active
-        soon = sum(1 for k in self.all_keys if is_expiring_soon(k.status, k.expires_at, now))
-        filtered = bool(needle)
-        active_list.border_title = (
-            f"Active ({len(active)} of {total_active})" if filtered else f"Active ({total_active})"
-        ) + (f" · {soon} expiring soon" if soon else "")
-        inactive_list.border_title = (
-            f"Inactive ({len(inactive)} of {total_inactive})" if filtered
-            else f"Inactive ({total_inactive})"
-        )
-        active_list.border_subtitle = "" if active else (
-            "no matches" if filtered else "no active keys — n creates one")
-        inactive_list.border_subtitle = "" if inactive or not filtered else "no matches"
-        self.sub_title = (
-            (f"! {soon} keys expire within 7 days" if soon > 1 else "! 1 key expires within 7 days")
-            if soon else ""
-        )
+        active_list.show(shown.active, now, keep_id=keep_id)
+        inactive_list.show(shown.inactive, now, keep_id=keep_id)
+        active_list.border_title = shown.active_title
+        inactive_list.border_title = shown.inactive_title
+        active_list.border_subtitle = shown.active_subtitle
+        inactive_list.border_subtitle = shown.inactive_subtitle
+        self.sub_title = shown.sub_title
         if keep_id is not None:
-            target = "inactive-keys" if keep_id in {k.id for k in inactive} else "active-keys"
+            target = ("inactive-keys" if keep_id in {k.id for k in shown.inactive}
+                      else "active-keys")
             if self._pane != target:
                 self.query_one(f"#{target}", KeyList).focus()
         if details:
@@ -365,8 +334,7 @@ class MyKeysScreen(Screen[None]):
         if key.status is KeyStatus.ACTIVE:
             from tui_app.ui.modals.confirm import ConfirmModal
 
-            body = Text("Disable ") + _quoted(key) + Text(
-                "?\n\nRequests using this key will be rejected until you enable it again.")
+            body = disable_question(key)
             if not await self.app.push_screen_wait(ConfirmModal("Disable key", body, "Disable")):
                 return
             changed = await self.session.call(lambda api: api.disable_key(key.id),
@@ -389,7 +357,7 @@ class MyKeysScreen(Screen[None]):
             return
         from tui_app.ui.modals.confirm import ConfirmModal
 
-        body = Text("Revoke ") + _quoted(key) + Text(f"?\n\n{REVOKE_WARNING}")
+        body = revoke_question(key)
         if not await self.app.push_screen_wait(ConfirmModal("Revoke key", body, "Revoke")):
             return
         revoked = await self.session.call(lambda api: api.revoke_key(key.id),
@@ -411,13 +379,8 @@ class MyKeysScreen(Screen[None]):
         from tui_app.ui.modals.confirm import ConfirmModal
 
         now = self.session.clock()
-        body = Text("Delete ") + _quoted(key) + Text(
-            "?\n\nThe key disappears from your lists; its audit entries stay.")
-        recent = key.last_used_at is not None and key.last_used_at > now - timedelta(hours=24)
-        if recent:
-            body.append(
-                f"\n\n! It was used {relative(key.last_used_at, now)}: "
-                "something may still depend on it.", style="bold")
+        recent = used_recently(key, now)
+        body = delete_question(key, now)
         if not await self.app.push_screen_wait(ConfirmModal("Delete key", body, "Delete")):
             return
         reply = await self.session.call(lambda api: api.delete_key(key.id),
