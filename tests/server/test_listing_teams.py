@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from backend_people import Person
 from support import create_key
 
+from tui_app.server.services.visibility import visible_owners
 from tui_app.server.store import db, listing, migrations
-from tui_app.server.store import keys as keys_store
 from tui_app.server.store import users as users_store
 
 KT = db.key_teams
@@ -156,7 +156,7 @@ def test_upgrade_to_v6_adds_the_index_of_people_who_are_not_members(db_url, cloc
                                             role="member", teams=["blue"], now=clock.now)
             manager = users_store.caller_from_row(
                 conn, users_store.get_user(conn, people["manager"]))
-            visible = keys_store.visible_owners(conn, manager)
+            visible = visible_owners(conn, manager)
         assert visible.owners is not None
         assert set(visible.owners) == {people["member"], people["manager"]}
         assert visible.members == set(people.values())

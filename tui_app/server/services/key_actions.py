@@ -21,6 +21,7 @@ from tui_app.domain.models import AgentKey
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.validation import validate_expiry
 from tui_app.server.services.backend import Backend
+from tui_app.server.services.visibility import may_see
 from tui_app.server.store import audit as audit_store
 from tui_app.server.store import db
 from tui_app.server.store import keys as keys_store
@@ -48,7 +49,7 @@ def visible_row(conn: Connection, caller: Caller, key_id: str,
     if len(key_id) > 64 or not key_id.isascii() or not key_id.isprintable():
         raise NotFound()
     row = keys_store.get_row(conn, key_id, for_update=for_update)
-    if row is None or not keys_store.may_see(conn, caller, row.owner_id):
+    if row is None or not may_see(conn, caller, row.owner_id):
         raise NotFound()
     return row
 

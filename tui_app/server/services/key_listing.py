@@ -16,6 +16,7 @@ from tui_app.domain.models import AgentKey, Page
 from tui_app.domain.status import KeyStatus
 from tui_app.server.services.backend import Backend
 from tui_app.server.services.cursors import decode_key_cursor, encode_key_cursor
+from tui_app.server.services.visibility import visible_owners
 from tui_app.server.store import db, listing
 from tui_app.server.store import keys as keys_store
 from tui_app.server.store import users as users_store
@@ -83,7 +84,7 @@ def admin_keys(backend: Backend, caller: Caller, query: KeyQuery) -> Page[AgentK
         # ever narrows from `visible`: said twice (IN visible AND IN owners), PostgreSQL
         # multiplies the two selectivities, expects 3 rows and picks a plan that reads
         # 37,000 blocks (250-480 ms for a 400-member team, measured).
-        visible = keys_store.visible_owners(conn, caller)
+        visible = visible_owners(conn, caller)
         owners: set[str] | None = None if visible.owners is None else set(visible.owners)
         if owner:
             found = users_store.find_user(conn, owner)

@@ -1,0 +1,45 @@
+"""Who may see whose keys: everyone their own; a manager also the keys of their teams'
+plain members (never an admin's or a co-manager's who sits in the same team); an admin
+everyone's; a service account nobody's. Listings, reads and every action on a key ask
+here; a key the caller may not see is answered like a key that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from sqlalchemy.engine import Connection
+
+from tui_app.domain.roles import Role
+from tui_app.server.store import users as users_store
+from tui_app.server.store.users import Caller
+
+
+class Visible(NamedTuple):
+    owners: tuple[str, ...] | None  # whose keys the caller may list; None: everyone (admin)
+    members: frozenset[str]  # everyone in the caller's teams (managers), whatever their role
+
+
+def visible_owners(conn: Connection, caller: Caller) -> Visible:
+    """Whose keys the caller may see in listings, as owner ids."""
+    if caller.role is Role.ADMIN:
+        return Visible(None, frozenset())
+    owners = {caller.id}
+    members: set[str] = set()
+    if caller.role is Role.MANAGER and caller.team_ids:
+        for user_id, plain in users_store.team_roster(conn, caller.team_ids):
+            members.add(user_id)
+            if plain:
+                owners.add(user_id)
+    return Visible(tuple(sorted(owners)), frozenset(members))
+
+
+def may_see(conn: Connection, caller: Caller, owner_id: str) -> bool:
+    """Whether the caller may see (and act on) the keys of `owner_id`."""
+    if caller.role is Role.SERVICE:
+        return False
+    if owner_id == caller.id or caller.role is Role.ADMIN:
+        return True
+    if caller.role is Role.MANAGER and caller.team_ids:
+        return users_store.is_plain_member_of(conn, owner_id, caller.team_ids)
+    return False
