@@ -1,4 +1,4 @@
-"""The create-key form (SPEC §4 "Create").
+"""The create-key form.
 
 The modal validates as the user goes (the server's own rules and messages), calls
 `submit` itself in a worker, and keeps everything typed when the request fails. One
@@ -14,13 +14,10 @@ from datetime import tzinfo
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from tui_app.client.errors import ApiError, ServerUnreachable
+from tui_app.client.errors import ApiError
 from tui_app.domain.clock import Clock
 from tui_app.domain.models import CreatedKey, Policy
 from tui_app.domain.roles import Role
@@ -31,38 +28,29 @@ from tui_app.ui.my_keys.forms import (
     FormErrors,
     NewKeyForm,
     NewKeyRequest,
-    check_field,
     local_zone,
     new_idempotency_key,
     parse_new_key,
 )
-from tui_app.ui.my_keys.key_form import FormModalMixin
+from tui_app.ui.my_keys.key_form import KeyFormModal, form_bindings
 from tui_app.ui.widgets.choices import Choice, ChoiceRow
 
 Submit = Callable[[NewKeyRequest], Awaitable[CreatedKey]]
 
-# Text inputs: widget id → API field name.
-TEXT_FIELDS = {
-    "name": "name",
-    "description": "description",
-    "allowed-tools": "allowed_tools",
-    "blocked-tools": "blocked_tools",
-    "rate-limit-rpm": "rate_limit_rpm",
-}
-
-
-class CreateKeyModal(FormModalMixin, ModalScreen[CreatedKey | None]):
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Create", priority=True, id="create-key-submit",
-                tooltip="Create the key (from any field)"),
-        Binding("escape", "cancel", "Cancel", id="create-key-cancel",
-                tooltip="Close without creating a key"),
-        *(
-            Binding(digit, f"pick_expiry('{digit}')", "Expiry", show=False,
-                    id=f"create-key-expiry-{digit}", tooltip="Pick an expiry preset")
-            for digit in "1234567"
-        ),
-    ]
+class CreateKeyModal(KeyFormModal[CreatedKey]):
+    BINDINGS = form_bindings(
+        "create-key", submit="Create", submit_tooltip="Create the key (from any field)",
+        cancel_tooltip="Close without creating a key", digits="1234567",
+        expiry_tooltip="Pick an expiry preset")
+    TEXT_FIELDS = {
+        "name": "name",
+        "description": "description",
+        "allowed-tools": "allowed_tools",
+        "blocked-tools": "blocked_tools",
+        "rate-limit-rpm": "rate_limit_rpm",
+    }
+    QUIET_WHILE_EMPTY = frozenset({"name"})
+    FAILURE = "Could not create the key"
 
     def __init__(
         self,
@@ -87,7 +75,7 @@ class CreateKeyModal(FormModalMixin, ModalScreen[CreatedKey | None]):
         # "now" would be a different body, which the server refuses (IDEMPOTENCY_MISMATCH).
         self._lost: tuple[NewKeyForm, NewKeyRequest] | None = None
         self._sending_form = NewKeyForm()
-        self._busy = False
+        self._sending: NewKeyRequest | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="create-dialog", classes="form-dialog"):
@@ -159,30 +147,10 @@ class CreateKeyModal(FormModalMixin, ModalScreen[CreatedKey | None]):
 
     # -- inline validation -------------------------------------------------------------
 
-    @on(Input.Changed)
-    def _input_changed(self, event: Input.Changed) -> None:
-        field = TEXT_FIELDS.get(event.input.id or "")
-        if field is not None and self.has_error(field):
-            self.show_field_error(field, check_field(field, event.value))
-
-    @on(Input.Blurred)
-    def _input_blurred(self, event: Input.Blurred) -> None:
-        field = TEXT_FIELDS.get(event.input.id or "")
-        # An empty name is only an error once the user tries to submit.
-        if field is not None and (event.value.strip() or field != "name"):
-            self.show_field_error(field, check_field(field, event.value))
-
     @on(Checkbox.Changed, "#accept-terms")
     def _terms_changed(self, event: Checkbox.Changed) -> None:
         if event.value:
             self.show_field_error("accept_terms", None)
-
-    def action_pick_expiry(self, digit: str) -> None:
-        self.query_one(ExpiryField).pick(digit)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Digits belong to the text inputs while one has focus (Input also stops them).
-        return not (action == "pick_expiry" and isinstance(self.focused, Input))
 
     # -- submit ------------------------------------------------------------------------
 
@@ -196,8 +164,7 @@ class CreateKeyModal(FormModalMixin, ModalScreen[CreatedKey | None]):
             self.clear_errors()
             self._send(self._lost[1])
             return
-        expiry_field = self.query_one(ExpiryField)
-        expiry_error = expiry_field.error_for_submit()
+        expiry_error = self.query_one(ExpiryField).error_for_submit()
         try:
             request = parse_new_key(
                 form,
@@ -208,45 +175,34 @@ class CreateKeyModal(FormModalMixin, ModalScreen[CreatedKey | None]):
                 idempotency_key=self.idempotency_key,
             )
         except FormErrors as err:
-            errors = dict(err.errors)
-            if expiry_error:
-                errors["expires_at"] = expiry_error
-            self.show_errors(errors, "Fix the fields marked below, then press ctrl+s.")
+            self.refuse(err, expiry_error)
             return
         self.clear_errors()
         self._send(request)
 
     @work(exclusive=True, group="create-key", exit_on_error=False)
     async def _send(self, request: NewKeyRequest) -> None:
-        self.set_busy(True, "Creating the key…")
-        try:
-            created = await self._submit(request)
-        except ServerUnreachable:
-            # The request may or may not have arrived: keep the idempotency key.
-            self._lost_answer(request)
-            self.set_busy(False)
-            self.show_general(
-                "Cannot reach the server — nothing was lost: your input is kept. "
-                "Press ctrl+s to try again (it will not create a second key)."
-            )
-        except TimeoutError:
-            self._lost_answer(request)
-            self.set_busy(False)
-            self.show_general("The server did not answer in time. Press ctrl+s to try again.")
-        except ApiError as err:
-            self.set_busy(False)
-            self._api_error(err)
-        except Exception as err:  # shown, not raised: the form must survive
-            self.set_busy(False)
-            self.show_general(f"Could not create the key ({type(err).__name__}).")
-        else:
-            self.dismiss(created)
+        self._sending = request
+        await self.send(self._submit(request), "Creating the key…")
 
-    def _lost_answer(self, request: NewKeyRequest) -> None:
+    def unreachable(self) -> None:
+        # The request may or may not have arrived: keep the idempotency key.
+        self._lost_answer(self._sending)
+        self.show_general(
+            "Cannot reach the server — nothing was lost: your input is kept. "
+            "Press ctrl+s to try again (it will not create a second key)."
+        )
+
+    def timed_out(self, err: TimeoutError) -> None:
+        self._lost_answer(self._sending)
+        self.show_general("The server did not answer in time. Press ctrl+s to try again.")
+
+    def _lost_answer(self, request: NewKeyRequest | None) -> None:
         self._answer_lost = True
-        self._lost = (self._sending_form, request)
+        if request is not None:
+            self._lost = (self._sending_form, request)
 
-    def _api_error(self, err: ApiError) -> None:
+    def refused(self, err: ApiError) -> None:
         if err.code == "IDEMPOTENCY_MISMATCH":
             # An earlier attempt, whose answer was lost, created a key with other values.
             self.idempotency_key = new_idempotency_key()
@@ -262,17 +218,3 @@ class CreateKeyModal(FormModalMixin, ModalScreen[CreatedKey | None]):
             # A definite answer and no earlier lost one: nothing was created.
             self.idempotency_key = new_idempotency_key()
         self.show_api_error(err)
-
-    @on(Button.Pressed, "#form-cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
-    def first_error_widget(self, field: str) -> Widget | None:
-        if field == "expires_at":
-            return self.query_one(ExpiryField).row
-        widget_id = {"scope": "scope", "accept_terms": "accept-terms"}.get(field)
-        if widget_id is None and field in TEXT_FIELDS.values():
-            widget_id = field.replace("_", "-")
-        found = self.query(f"#{widget_id}") if widget_id else None
-        return found.first() if found else None
-

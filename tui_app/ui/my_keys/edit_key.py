@@ -1,4 +1,4 @@
-"""Edit or extend a key: name, description and a new expiry (SPEC §1 "Locked at creation").
+"""Edit or extend a key: name, description and a new expiry; the rest is locked at creation.
 
 Scope, tool lists and rate limit are shown but locked. The save carries If-Match with
 the version the form was opened on, so a change made elsewhere meanwhile is not
@@ -16,8 +16,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from tui_app.client.errors import ApiError, ServerUnreachable
@@ -28,13 +26,12 @@ from tui_app.ui.my_keys.expiry_field import ExpiryField
 from tui_app.ui.my_keys.forms import (
     FormErrors,
     KeyEdit,
-    check_field,
     describe_instant,
     local_zone,
     parse_key_edit,
     relative_days,
 )
-from tui_app.ui.my_keys.key_form import FormModalMixin
+from tui_app.ui.my_keys.key_form import KeyFormModal, form_bindings
 from tui_app.ui.safe import safe_text
 
 Submit = Callable[[KeyEdit], Awaitable[AgentKey]]
@@ -46,20 +43,17 @@ CONFLICT_MESSAGE = (
 )
 
 
-class EditKeyModal(FormModalMixin, ModalScreen[AgentKey | None]):
+class EditKeyModal(KeyFormModal[AgentKey]):
     BINDINGS = [
-        Binding("ctrl+s", "submit", "Save", priority=True, id="edit-key-submit",
-                tooltip="Save the changes (from any field)"),
+        *form_bindings(
+            "edit-key", submit="Save", submit_tooltip="Save the changes (from any field)",
+            cancel_tooltip="Close without saving", digits="01234567",
+            expiry_tooltip="Pick an expiry (0 keeps it)"),
         Binding("ctrl+r", "reload_key", "Reload", show=False, id="edit-key-reload",
                 tooltip="Load the key's latest version, keeping what you typed"),
-        Binding("escape", "cancel", "Cancel", id="edit-key-cancel",
-                tooltip="Close without saving"),
-        *(
-            Binding(digit, f"pick_expiry('{digit}')", "Expiry", show=False,
-                    id=f"edit-key-expiry-{digit}", tooltip="Pick an expiry (0 keeps it)")
-            for digit in "01234567"
-        ),
     ]
+    TEXT_FIELDS = {"name": "name", "description": "description"}
+    FAILURE = "Could not save the key"
 
     def __init__(
         self,
@@ -78,7 +72,6 @@ class EditKeyModal(FormModalMixin, ModalScreen[AgentKey | None]):
         self._reload = reload  # None: self.app.api.get_key, when the app has one
         self.clock = clock
         self.zone = zone or local_zone()
-        self._busy = False
 
     # -- building ----------------------------------------------------------------------
 
@@ -157,26 +150,6 @@ class EditKeyModal(FormModalMixin, ModalScreen[AgentKey | None]):
         text.append("To change scope: revoke and create a new key.", style="italic")
         return text
 
-    # -- inline validation -------------------------------------------------------------
-
-    @on(Input.Changed)
-    def _input_changed(self, event: Input.Changed) -> None:
-        field = event.input.id or ""
-        if field in ("name", "description") and self.has_error(field):
-            self.show_field_error(field, check_field(field, event.value))
-
-    @on(Input.Blurred)
-    def _input_blurred(self, event: Input.Blurred) -> None:
-        field = event.input.id or ""
-        if field in ("name", "description"):
-            self.show_field_error(field, check_field(field, event.value))
-
-    def action_pick_expiry(self, digit: str) -> None:
-        self.query_one(ExpiryField).pick(digit)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "pick_expiry" and isinstance(self.focused, Input))
-
     # -- submit ------------------------------------------------------------------------
 
     @on(Button.Pressed, "#form-submit")
@@ -196,10 +169,7 @@ class EditKeyModal(FormModalMixin, ModalScreen[AgentKey | None]):
                 zone=self.zone,
             )
         except FormErrors as err:
-            errors = dict(err.errors)
-            if expiry_error:
-                errors["expires_at"] = expiry_error
-            self.show_errors(errors, "Fix the fields marked below, then press ctrl+s.")
+            self.refuse(err, expiry_error)
             return
         self.clear_errors()
         self._send(edit)
@@ -212,28 +182,16 @@ class EditKeyModal(FormModalMixin, ModalScreen[AgentKey | None]):
 
     @work(exclusive=True, group="edit-key", exit_on_error=False)
     async def _send(self, edit: KeyEdit) -> None:
-        self.set_busy(True, "Saving…")
-        try:
-            updated = await self._submit(edit)
-        except ServerUnreachable:
-            self.set_busy(False)
-            self.show_general(
-                "Cannot reach the server — your input is kept. Press ctrl+s to try again."
-            )
-        except ApiError as err:
-            self.set_busy(False)
-            if err.code == "CONFLICT":
-                self.show_general(CONFLICT_MESSAGE)
-                self.query_one("#form-reload", Button).add_class("-visible")
-            elif err.code == "NOT_FOUND":
-                self.show_general("This key no longer exists: it was deleted elsewhere.")
-            else:
-                self.show_api_error(err)
-        except Exception as err:  # shown, not raised: the form must survive
-            self.set_busy(False)
-            self.show_general(f"Could not save the key ({type(err).__name__}).")
+        await self.send(self._submit(edit), "Saving…")
+
+    def refused(self, err: ApiError) -> None:
+        if err.code == "CONFLICT":
+            self.show_general(CONFLICT_MESSAGE)
+            self.query_one("#form-reload", Button).add_class("-visible")
+        elif err.code == "NOT_FOUND":
+            self.show_general("This key no longer exists: it was deleted elsewhere.")
         else:
-            self.dismiss(updated)
+            self.show_api_error(err)
 
     # -- reload after a conflict -------------------------------------------------------
 
@@ -270,13 +228,3 @@ class EditKeyModal(FormModalMixin, ModalScreen[AgentKey | None]):
             f"Reloaded: elsewhere the key is now named “{latest_name}”. Your changes are "
             "kept — press ctrl+s to save them over it."
         )
-
-    @on(Button.Pressed, "#form-cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
-    def first_error_widget(self, field: str) -> Widget | None:
-        if field == "expires_at":
-            return self.query_one(ExpiryField).row
-        found = self.query(f"#{field}") if field in ("name", "description") else None
-        return found.first() if found else None

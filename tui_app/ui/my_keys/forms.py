@@ -1,8 +1,9 @@
-"""What the create and edit forms produce, and the pure parsing behind them.
+"""What the create and edit forms produce, from what was typed.
 
 The modals only collect strings; turning them into a request lives here, without
-Textual, so the rules can be tested directly and the messages are the server's own
-(tui_app/domain/validation.py is shared with the server).
+Textual. The rules and their messages are the domain's (domain/checks.py: the server and
+the CLI check the same requests the same way); this module adds what only a form has —
+the raw typed values, the idempotency key, the version the edit was opened on.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from datetime import datetime, tzinfo
 from typing import Any, Final
 
 from tui_app.domain import expiry as expiry_rules
+from tui_app.domain.checks import (
+    UNCHANGED,
+    FieldErrors,
+    NewKeyInput,
+    check_key_edit,
+    check_new_key,
+)
+from tui_app.domain.checks import _Unchanged as Unchanged  # the type of UNCHANGED
 from tui_app.domain.expiry import ExpiryChoice
 from tui_app.domain.models import Policy
 from tui_app.domain.roles import Role
@@ -23,8 +32,6 @@ from tui_app.domain.validation import (
     validate_expiry,
     validate_name,
     validate_rate_limit,
-    validate_scope,
-    validate_tool_lists,
     validate_tools,
 )
 
@@ -38,23 +45,6 @@ FIELDS: Final = (
     "rate_limit_rpm",
     "accept_terms",
 )
-
-
-class Unchanged:
-    """Marks an edit that leaves the expiry as it is (None would mean "never")."""
-
-    _instance: Unchanged | None = None
-
-    def __new__(cls) -> Unchanged:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNCHANGED"
-
-
-UNCHANGED: Final = Unchanged()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +83,7 @@ class KeyEdit:
 
     @property
     def expiry_changed(self) -> bool:
-        return not isinstance(self.expires_at, Unchanged)
+        return self.expires_at is not UNCHANGED
 
     def as_update_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ApiClient.update_key (add the key id yourself)."""
@@ -173,41 +163,31 @@ def parse_new_key(
     zone: tzinfo,
     idempotency_key: str,
 ) -> NewKeyRequest:
-    """Validate every field; raises FormErrors with all problems, not just the first."""
-    errors: dict[str, str] = {}
-
-    def attempt(field_name: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except FieldError as err:
-            errors.setdefault(err.field or field_name, err.message)
-            return None
-
-    name = attempt("name", validate_name, form.name)
-    description = attempt("description", validate_description, form.description)
-    expires_at = attempt(
-        "expires_at", check_expiry, form.expiry, now=now, zone=zone, policy=policy
-    )
-    scope = attempt("scope", validate_scope, form.scope)
-    if scope is Scope.READ_WRITE and not role.may_write:
-        errors["scope"] = "Your role may only create read keys."
-    allowed = attempt("allowed_tools", validate_tools, "allowed_tools", form.allowed_tools)
-    blocked = attempt("blocked_tools", validate_tools, "blocked_tools", form.blocked_tools)
-    if allowed is not None and blocked is not None:
-        attempt("blocked_tools", validate_tool_lists, allowed, blocked)
-    rpm = attempt("rate_limit_rpm", validate_rate_limit, form.rate_limit_rpm)
-    if policy.require_terms and not form.accept_terms:
-        errors["accept_terms"] = "Accept the terms of use to create a key."
-    if errors:
-        raise FormErrors(errors)
+    """Check every field; raises FormErrors with all problems, not just the first."""
+    try:
+        key = check_new_key(
+            NewKeyInput(
+                name=form.name,
+                description=form.description,
+                expires_at=form.expiry,
+                scope=form.scope,
+                allowed_tools=form.allowed_tools,
+                blocked_tools=form.blocked_tools,
+                rate_limit_rpm=form.rate_limit_rpm,
+                accept_terms=form.accept_terms,
+            ),
+            role=role, policy=policy, now=now, zone=zone,
+        )
+    except FieldErrors as errors:
+        raise FormErrors(errors.by_field()) from None
     return NewKeyRequest(
-        name=name,
-        description=description,
-        expires_at=expires_at,
-        scope=Scope(scope).value,
-        allowed_tools=tuple(allowed),
-        blocked_tools=tuple(blocked),
-        rate_limit_rpm=rpm,
+        name=key.name,
+        description=key.description,
+        expires_at=key.expires_at,
+        scope=key.scope.value,
+        allowed_tools=key.allowed_tools,
+        blocked_tools=key.blocked_tools,
+        rate_limit_rpm=key.rate_limit_rpm,
         accept_terms=form.accept_terms,
         idempotency_key=idempotency_key,
     )
@@ -224,27 +204,15 @@ def parse_key_edit(
     zone: tzinfo,
 ) -> KeyEdit:
     """expiry=None keeps the current expiry; raises FormErrors with every problem."""
-    errors: dict[str, str] = {}
-    clean_name = clean_description = ""
-    expires_at: datetime | Unchanged | None = UNCHANGED
     try:
-        clean_name = validate_name(name)
-    except FieldError as err:
-        errors["name"] = err.message
-    try:
-        clean_description = validate_description(description)
-    except FieldError as err:
-        errors["description"] = err.message
-    if expiry is not None:
-        try:
-            expires_at = check_expiry(expiry, now=now, zone=zone, policy=policy)
-        except FieldError as err:
-            errors["expires_at"] = err.message
-    if errors:
-        raise FormErrors(errors)
-    return KeyEdit(
-        name=clean_name, description=clean_description, expires_at=expires_at, if_match=version
-    )
+        edit = check_key_edit(name=name, description=description,
+                              expires_at=UNCHANGED if expiry is None else expiry,
+                              policy=policy, now=now, zone=zone)
+    except FieldErrors as errors:
+        raise FormErrors(errors.by_field()) from None
+    assert isinstance(edit.name, str) and isinstance(edit.description, str)  # both given
+    return KeyEdit(name=edit.name, description=edit.description, expires_at=edit.expires_at,
+                   if_match=version)
 
 
 # -- wording -------------------------------------------------------------------------------

@@ -1,26 +1,48 @@
-"""What the create and edit forms share: field rows, per-field errors, busy state.
+"""What the create and edit forms share: their keys, field rows, checks as you type,
+per-field errors, the busy state and what a failed request looks like.
 
 Errors are plain Text (server messages are untrusted too), shown under their field; a
 field error from the server (ApiError.field_errors()) lands in the same place as the
 form's own message for that field, and anything else goes to the general error line.
+A request that fails never closes the form: what was typed stays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Awaitable, Iterator
+from typing import ClassVar, TypeVar
 
 from rich.text import Text
+from textual import on
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
-from tui_app.client.errors import ApiError
+from tui_app.client.errors import ApiError, ServerUnreachable
+from tui_app.ui.my_keys.expiry_field import ExpiryField
+from tui_app.ui.my_keys.forms import FormErrors, check_field
 from tui_app.ui.safe import safe_text
 
-if TYPE_CHECKING:
-    from textual._path import CSSPathType
+ResultT = TypeVar("ResultT")
+
+FIX_FIELDS = "Fix the fields marked below, then press ctrl+s."
+
+
+def form_bindings(prefix: str, *, submit: str, submit_tooltip: str, cancel_tooltip: str,
+                  digits: str, expiry_tooltip: str) -> list[BindingType]:
+    """ctrl+s submits from any field, escape cancels, digits pick an expiry preset."""
+    return [
+        Binding("ctrl+s", "submit", submit, priority=True, id=f"{prefix}-submit",
+                tooltip=submit_tooltip),
+        Binding("escape", "cancel", "Cancel", id=f"{prefix}-cancel", tooltip=cancel_tooltip),
+        *(
+            Binding(digit, f"pick_expiry('{digit}')", "Expiry", show=False,
+                    id=f"{prefix}-expiry-{digit}", tooltip=expiry_tooltip)
+            for digit in digits
+        ),
+    ]
 
 
 def error_id(field: str) -> str:
@@ -28,14 +50,20 @@ def error_id(field: str) -> str:
     return f"{field.replace('_', '-')}-error"
 
 
-class FormModalMixin:
-    """Mixed into a ModalScreen; expects `#form-error` and `#form-submit` in the screen."""
+class KeyFormModal(ModalScreen[ResultT | None]):
+    """A key form that closes with its request's answer, or None when cancelled; expects
+    `#form-error`, `#form-submit` and `#form-cancel` in it."""
 
-    # Resolved next to the concrete modal's module (both forms live in this package);
-    # loaded when a form is first shown, not before the first frame of My keys.
-    CSS_PATH: ClassVar[CSSPathType | None] = "form.tcss"
+    # Loaded when a form is first shown, not before the first frame of My keys.
+    CSS_PATH = "form.tcss"
+    # Text inputs checked as you type: widget id → field name.
+    TEXT_FIELDS: ClassVar[dict[str, str]] = {}
+    # Fields whose emptiness is only an error once the user tries to submit.
+    QUIET_WHILE_EMPTY: ClassVar[frozenset[str]] = frozenset()
+    # The start of the message for a failure nobody expected.
+    FAILURE = "Could not send the form"
 
-    _busy: bool
+    _busy = False
 
     # -- building ----------------------------------------------------------------------
 
@@ -53,20 +81,34 @@ class FormModalMixin:
         error.display = False
         return error
 
-    # -- reading -----------------------------------------------------------------------
-
     def input_value(self, widget_id: str) -> str:
-        return self._screen.query_one(f"#{widget_id}", Input).value
+        return self.query_one(f"#{widget_id}", Input).value
 
-    @property
-    def _screen(self) -> Screen[object]:
-        assert isinstance(self, Screen)
-        return self
+    # -- checks as you type --------------------------------------------------------------
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        field = self.TEXT_FIELDS.get(event.input.id or "")
+        if field is not None and self.has_error(field):
+            self.show_field_error(field, check_field(field, event.value))
+
+    @on(Input.Blurred)
+    def _input_blurred(self, event: Input.Blurred) -> None:
+        field = self.TEXT_FIELDS.get(event.input.id or "")
+        if field is not None and (event.value.strip() or field not in self.QUIET_WHILE_EMPTY):
+            self.show_field_error(field, check_field(field, event.value))
+
+    def action_pick_expiry(self, digit: str) -> None:
+        self.query_one(ExpiryField).pick(digit)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Digits belong to the text inputs while one has focus (Input also stops them).
+        return not (action == "pick_expiry" and isinstance(self.focused, Input))
 
     # -- errors ------------------------------------------------------------------------
 
     def _error_widget(self, field: str) -> Static | None:
-        found = self._screen.query(f"#{error_id(field)}")
+        found = self.query(f"#{error_id(field)}")
         return found.first(Static) if found else None
 
     def has_error(self, field: str) -> bool:
@@ -76,9 +118,7 @@ class FormModalMixin:
     def show_field_error(self, field: str, message: str | None) -> bool:
         """Show (or clear) a field's message; False when the form has no such field."""
         if field == "expires_at":
-            from tui_app.ui.my_keys.expiry_field import ExpiryField
-
-            fields = self._screen.query(ExpiryField)
+            fields = self.query(ExpiryField)
             if fields:
                 fields.first().show_error(message)
                 return True
@@ -102,15 +142,23 @@ class FormModalMixin:
                 target.scroll_visible()
                 break
 
+    def refuse(self, err: FormErrors, expiry_error: str | None) -> None:
+        """The form's own checks failed: the expiry field's message (from its
+        error_for_submit, asked before the checks) joins theirs."""
+        errors = dict(err.errors)
+        if expiry_error:
+            errors["expires_at"] = expiry_error
+        self.show_errors(errors, FIX_FIELDS)
+
     def clear_errors(self) -> None:
-        for widget in self._screen.query(".field-error"):
+        for widget in self.query(".field-error"):
             if isinstance(widget, Static):
                 widget.update("")
                 widget.display = False
         self.show_general(None)
 
     def show_general(self, message: str | None) -> None:
-        general = self._screen.query_one("#form-error", Static)
+        general = self.query_one("#form-error", Static)
         general.update(safe_text(message or ""))
         general.display = bool(message)
 
@@ -122,27 +170,64 @@ class FormModalMixin:
             self.show_general(f"{safe_text(err.message).plain} ({err.code})")
 
     def first_error_widget(self, field: str) -> Widget | None:
-        return None
+        """Where the focus goes for a field's error: the expiry's row, or its widget."""
+        if field == "expires_at":
+            return self.query_one(ExpiryField).row
+        found = self.query(f"#{field.replace('_', '-')}")
+        return found.first() if found else None
+
+    # -- sending -------------------------------------------------------------------------
+
+    async def send(self, request: Awaitable[ResultT], busy: str) -> None:
+        """Wait for the request with the form busy; close with its answer, or say why not."""
+        self.set_busy(True, busy)
+        try:
+            result = await request
+        except ServerUnreachable:
+            self.set_busy(False)
+            self.unreachable()
+        except TimeoutError as err:
+            self.set_busy(False)
+            self.timed_out(err)
+        except ApiError as err:
+            self.set_busy(False)
+            self.refused(err)
+        except Exception as err:  # shown, not raised: the form must survive
+            self.set_busy(False)
+            self.show_general(f"{self.FAILURE} ({type(err).__name__}).")
+        else:
+            self.dismiss(result)
+
+    def unreachable(self) -> None:
+        self.show_general("Cannot reach the server — your input is kept. "
+                          "Press ctrl+s to try again.")
+
+    def timed_out(self, err: TimeoutError) -> None:
+        self.show_general(f"{self.FAILURE} ({type(err).__name__}).")
+
+    def refused(self, err: ApiError) -> None:
+        self.show_api_error(err)
 
     # -- cancel and busy -----------------------------------------------------------------
 
     def action_cancel(self) -> None:
         # Not while a request is out: its answer (a new key's only secret) must land here.
         if not self._busy:
-            self._screen.dismiss(None)
+            self.dismiss(None)
+
+    @on(Button.Pressed, "#form-cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
 
     def set_busy(self, busy: bool, message: str | None = None) -> None:
         self._busy = busy
-        button = self._screen.query_one("#form-submit", Button)
+        button = self.query_one("#form-submit", Button)
         button.disabled = busy
         button.loading = busy
-        self._screen.query_one("#form-cancel", Button).disabled = busy
+        self.query_one("#form-cancel", Button).disabled = busy
         if busy:
-            general = self._screen.query_one("#form-error", Static)
+            general = self.query_one("#form-error", Static)
             general.update(Text(message or "Working…", style="italic"))
             general.display = True
         else:
             self.show_general(None)
-
-
-__all__ = ["FormModalMixin", "error_id"]
