@@ -143,7 +143,7 @@ async def main() -> None:
     await shot("audit-log", audit)
     try:
         await shot("admin", admin, size=(120, 34))
-    except Exception as exc:  # the admin screen is another issue's; say so, keep going
+    except Exception as exc:  # one failed shot must not stop the others; say so
         print(f"  admin: skipped ({type(exc).__name__}: {exc})")
 
 

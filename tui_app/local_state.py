@@ -1,10 +1,10 @@
 """The local server's lock and state file, shared by the server process and its clients.
 
-One local server per data directory (the embedded default, SPEC §3). While it runs it
+One local server per data directory (the embedded default). While it runs it
 holds an exclusive lock on `local-server.lock`, and `local-server.json` (mode 0600, in
 the 0700 data directory) says where it listens and with which login token the local
-user's `agentkeys` talks to it — SPEC §3: "The embedded default keeps its own token in
-its data dir". That token is no new exposure: whoever can read that directory can read
+user's `agentkeys` talks to it: the embedded default keeps its own token in its data
+directory. That token is no new exposure: whoever can read that directory can read
 the pepper and the database anyway.
 
 The code fingerprint tells a client whether the running server is this installation's
@@ -33,7 +33,7 @@ _CODE_ROOT = Path(__file__).resolve().parent
 
 class LocalState(NamedTuple):
     """A NamedTuple, not a frozen dataclass: defining one of those costs ~0.8 ms, and
-    this module loads before the first frame (issue 3)."""
+    this module loads before the first frame."""
 
     url: str
     token: str

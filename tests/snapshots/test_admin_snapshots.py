@@ -1,4 +1,4 @@
-"""Snapshots of the Admin triage screen (H4): the real backend seeded deterministically
+"""Snapshots of the Admin triage screen: the real backend seeded deterministically
 (`seed_bulk` with a fixed seed and `now`), a fixed clock, 80x24 and 120x32.
 
 One class per screen state; each test's docstring says what you should see.

@@ -1,4 +1,4 @@
-"""Snapshots of the modals (H3b): fixed clock, UTC, fake data, no cursor blink.
+"""Snapshots of the modals: fixed clock, UTC, fake data, no cursor blink.
 
 The secret dialog shows a fixed fake secret: no real key ever appears in a snapshot.
 """

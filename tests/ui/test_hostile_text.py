@@ -2,7 +2,7 @@
 nothing, and no escape character from the data reaches the screen.
 
 Names refuse control characters at input, so the hostile rows are written straight into
-the database, as older data or another tool would have left them (SPEC §4).
+the database, as older data or another tool would have left them.
 """
 
 from __future__ import annotations

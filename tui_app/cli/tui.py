@@ -2,7 +2,7 @@
 
 Only argparse and the light parts of the UI are imported before the first paint; the
 local server runs in its own process, and keyring and httpx are imported by the app's
-background worker (issue 3).
+background worker (see tui_app/ui/startup.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
-    """--server and --profile, accepted on every command (SPEC §3, issue 5)."""
+    """--server and --profile, accepted on every command."""
     parser.add_argument("--server", help="server URL (default: the embedded local server)")
     parser.add_argument("--profile", help="a profile from the config file")
 

@@ -1,4 +1,4 @@
-"""ApiClient: every endpoint of SPEC §2 as an async method over httpx.
+"""ApiClient: every endpoint of the HTTP API as an async method over httpx.
 
 The TUI calls it from async workers; the CLI through asyncio.run. Errors become ApiError
 (the server's envelope) or ServerUnreachable (no answer); the token is only ever in the

@@ -1,4 +1,4 @@
-"""Profiles for several servers in `<config_dir>/config.toml` (SPEC §3).
+"""Profiles for several servers in `<config_dir>/config.toml`.
 
 ```toml
 default_profile = "work"

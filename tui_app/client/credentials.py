@@ -1,4 +1,4 @@
-"""Where a login token lives: environment, OS keyring, or a private file (SPEC §3).
+"""Where a login token lives: environment, OS keyring, or a private file.
 
 Order on read: `AGENTKEYS_TOKEN`, then the keyring, then `<config_dir>/credentials.toml`.
 On write: the keyring if one really works, else (after a warning the caller shows before

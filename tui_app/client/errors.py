@@ -6,7 +6,7 @@ from typing import Any
 
 
 class ApiError(Exception):
-    """The server answered with an error envelope (SPEC §2)."""
+    """The server answered with an error envelope."""
 
     def __init__(
         self, status: int, code: str, message: str, details: Any = None,

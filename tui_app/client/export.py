@@ -1,4 +1,4 @@
-"""Stream the admin key listing to a CSV or JSON file, page by page (SPEC §3, §4).
+"""Stream the admin key listing to a CSV or JSON file, page by page.
 
 Shared by the TUI's Admin export and `agentkeys admin keys --csv`. It never holds more
 than one page in memory, so an export of 1,000,000 keys costs what one page costs. The
@@ -69,7 +69,7 @@ def _user(ref: UserRef | None) -> dict[str, str] | None:
 
 
 def key_to_json(key: AgentKey) -> dict[str, Any]:
-    """A key as the API shapes it (SPEC §2), for the JSON export."""
+    """A key as the API shapes it, for the JSON export."""
     return {
         "id": key.id,
         "name": key.name,

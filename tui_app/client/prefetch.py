@@ -1,6 +1,6 @@
 """The first screenful — who I am and my keys — fetched while Textual is still importing.
 
-Issue 3 (Speed) times `agentkeys` from process start to its rows on screen. The TUI's
+`make bench` times `agentkeys` from process start to its rows on screen. The TUI's
 client, httpx, costs ~150 ms of imports before its first request (its CLI module alone
 pulls in click and pygments), and those imports run after the first paint, holding the
 GIL. So when the local server is already running, the command line forks a small child

@@ -2,7 +2,7 @@
 
 Everything here may block (the keyring, config files, a local server starting), so the
 app calls `Target.open()` from a thread worker after its first frame is on screen
-(issue 3: the server never holds back the first paint). Imports stay inside the
+(the server never holds back the first paint: see startup.py). Imports stay inside the
 functions for the same reason.
 """
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 # NamedTuples, not frozen dataclasses: defining one of those costs ~0.8 ms, and this
-# module loads before the first frame (issue 3).
+# module loads before Textual does, on the path to the first frame.
 class Connection(NamedTuple):
     """An open connection: URL, token, and where the credential lives (status bar)."""
 
@@ -85,7 +85,7 @@ def surely_embedded(server: str | None, profile: str | None) -> bool:
 
 
 def _configured(server: str | None, profile: str | None) -> Connection | None:
-    """A server from --server/--profile/AGENTKEYS_SERVER/the config file (issue 5).
+    """A server from --server/--profile/AGENTKEYS_SERVER/the config file.
 
     Returns None when nothing is configured, which means the embedded default. Reads
     the keyring, so it runs in the app's thread worker like everything else here.

@@ -1,4 +1,4 @@
-"""Copying a secret, honestly (FIELD-NOTES "Clipboard").
+"""Copying a secret, honestly.
 
 Over SSH the useful clipboard is the one of the terminal the person sits at, reached
 with OSC 52 (`App.copy_to_clipboard`); pyperclip would fill the remote machine's

@@ -1,4 +1,4 @@
-"""The one way untrusted text reaches the screen (SPEC §4, FIELD-NOTES "markup").
+"""The one way untrusted text reaches the screen.
 
 Names, descriptions, tool names, user names and server messages go through `safe_text`,
 which replaces control, bidi and zero-width characters and returns a `rich.text.Text`,

@@ -1,4 +1,4 @@
-"""Modals of the Admin screen's bulk actions and export (SPEC §4 Admin).
+"""Modals of the Admin screen's bulk actions and export.
 
 - `bulk_confirm_body`: what ConfirmModal shows before a bulk action — the count and the
   first names, so nobody revokes 4,000 keys thinking it was 4.

@@ -2,9 +2,9 @@
 
 A person's keys are few (they arrive all at once), so the pane holds them as a list and
 renders the visible lines from it; untrusted names go through safe.py's cleaner and are
-drawn as plain segments, never parsed as markup (FIELD-NOTES "markup"). Columns are
-laid out at render time, when the pane's width is known, so keys shown before any
-layout (prefetched at start-up, issue 3) still get names at their full width. The cursor
+drawn as plain segments, never parsed as markup (a name like "[link=…]" must stay
+text). Columns are laid out at render time, when the pane's width is known, so keys
+shown before any layout (prefetched at start-up) still get names at their full width. The cursor
 stays on the same key by id when the keys are shown again.
 """
 
@@ -72,7 +72,7 @@ class KeyList(LineTable):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"key-list--header", "key-list--cursor"}
 
-    # The look of Textual's DataTable, which these panes were until issue 3's start-up
+    # The look of Textual's DataTable, which these panes were until the start-up's
     # budget asked for something lighter (line_table.py).
     DEFAULT_CSS = """
     KeyList {

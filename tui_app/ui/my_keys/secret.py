@@ -1,4 +1,4 @@
-"""The copy-once secret dialog: the only place a key's plaintext is ever shown (SPEC §4).
+"""The copy-once secret dialog: the only place a key's plaintext is ever shown.
 
 The secret is rendered as plain Text in a selectable box (so it can be selected by
 hand where no clipboard works), copied with `c`, and never passed to a log, a

@@ -1,9 +1,9 @@
 """A small keyboard calendar for picking a day.
 
-Ours rather than a package: textual-datepicker breaks inside a ModalScreen on Textual 8
-(FIELD-NOTES), and a month grid driven by arrows, pgup/pgdn and enter is ~150 lines
-with no new dependency. Arrows move by day/week, pgup/pgdn by month, home/end to the
-first/last allowed day, enter posts `Calendar.Picked`.
+Ours rather than a package: textual-datepicker crashes inside a ModalScreen on Textual 8
+and leaves its month header blank, and a month grid driven by arrows, pgup/pgdn and
+enter is ~150 lines with no new dependency. Arrows move by day/week, pgup/pgdn by
+month, home/end to the first/last allowed day, enter posts `Calendar.Picked`.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ first paint; that is the price of its generality (any renderable in any cell, co
 sizing from content). Our tables know their columns and render plain, already cleaned
 strings, so a `ScrollView` whose `render_line(y)` draws only the visible lines is enough:
 it is what keeps the Admin screen fast at 100,000 keys (KeyTable) and My keys' first
-frame light (KeyList, issue 3). Subclasses say how many rows there are, which key the
+frame light (KeyList). Subclasses say how many rows there are, which key the
 cursor is on and how a line looks; this class moves the cursor (keys, clicks), keeps it
 in view and says when it lands on another key (`Highlighted`).
 """

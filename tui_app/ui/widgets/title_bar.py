@@ -1,7 +1,7 @@
 """The top line of every screen: the screen's title and sub-title.
 
 What Textual's Header shows with its icon and clock turned off, as one widget: Header
-is four widgets with their stylesheets, a cost the first frame pays (issue 3). The text
+is four widgets with their stylesheets, a cost the first frame pays. The text
 comes from the app's format_title, as Header's does; titles are ours, sub-titles are
 built from counts, and Content never parses them as markup.
 """
