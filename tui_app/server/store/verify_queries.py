@@ -93,11 +93,17 @@ _KEY_COLUMNS = [
       for column in (alias.c.name.label(f"{prefix}_name"),
                      alias.c.email.label(f"{prefix}_email"))),
 ]
-_KEY_FROM: sa.FromClause = K.join(_OWNER, _OWNER.c.id == K.c.owner_id)
-for _column, _alias, _ in _REFS:
-    _KEY_FROM = _KEY_FROM.outerjoin(_alias, _alias.c.id == _column)
 
-KEY = sa.select(*_KEY_COLUMNS).select_from(_KEY_FROM).where(
+
+def _key_from() -> sa.FromClause:
+    """The key, its owner, and whoever of the others is known."""
+    joined: sa.FromClause = K.join(_OWNER, _OWNER.c.id == K.c.owner_id)
+    for column, alias, _ in _REFS:
+        joined = joined.outerjoin(alias, alias.c.id == column)
+    return joined
+
+
+KEY = sa.select(*_KEY_COLUMNS).select_from(_key_from()).where(
     K.c.digest == sa.bindparam("key_digest"))
 CALLER = (
     sa.select(*(T.c[name] for name in ("expires_at", "revoked_at")),
@@ -113,6 +119,7 @@ BOTH = sa.select(_CALLER_SIDE, _KEY_SIDE).select_from(
     _ANCHOR.outerjoin(_CALLER_SIDE, sa.true()).outerjoin(_KEY_SIDE, sa.true()))
 
 assert tuple(c.name for c in KEY.selected_columns) == KeyRow._fields
+assert tuple(c.name for c in CALLER.selected_columns) == CallerRow._fields
 
 
 def _hit(insert: Callable[[sa.Table], Any]) -> sa.ClauseElement:
