@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Input
 
 from tui_app.ui.widgets.title_bar import TitleBar
 
-# Keys that live in modals (tui_app/ui/modals) and in Textual itself.
+# Keys that live in forms and dialogs, and in Textual itself.
 DIALOG_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Forms", "ctrl+s", "Submit the form from any field"),
     ("Forms", "escape", "Cancel the form (nothing is saved)"),
@@ -39,29 +39,24 @@ def _bindings(items: Iterable[Any]) -> Iterator[Binding]:
         yield item if isinstance(item, Binding) else Binding(*item)
 
 
-def _screen_groups() -> list[tuple[str, list[Any]]]:
-    from tui_app.ui.app import AgentKeysApp
+def _screen_groups(app_bindings: list[Any]) -> list[tuple[str, list[Any]]]:
+    from tui_app.ui.admin.screen import AdminScreen
     from tui_app.ui.audit.screen import AuditScreen
     from tui_app.ui.my_keys.screen import MyKeysScreen
 
-    groups: list[tuple[str, list[Any]]] = [
-        ("Everywhere", AgentKeysApp.BINDINGS),
+    return [
+        ("Everywhere", app_bindings),
         ("My keys", MyKeysScreen.BINDINGS),
+        ("Admin", AdminScreen.BINDINGS),
+        ("Audit log", AuditScreen.BINDINGS),
     ]
-    try:
-        from tui_app.ui.admin.screen import AdminScreen
-
-        groups.append(("Admin", AdminScreen.BINDINGS))
-    except ImportError:  # the admin screen is optional in a partial build
-        pass
-    groups.append(("Audit log", AuditScreen.BINDINGS))
-    return groups
 
 
-def help_rows(key_display: Any) -> list[tuple[str, str, str]]:
-    """(group, key, what it does) for every binding with a description."""
+def help_rows(key_display: Any, app_bindings: list[Any]) -> list[tuple[str, str, str]]:
+    """(group, key, what it does) for every binding with a description; the app's own
+    bindings are the ones that work everywhere."""
     rows: list[tuple[str, str, str]] = []
-    for group, bindings in _screen_groups():
+    for group, bindings in _screen_groups(app_bindings):
         for binding in _bindings(bindings):
             if not binding.description:
                 continue
@@ -97,7 +92,7 @@ class HelpScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#help-table", DataTable)
-        self.rows = help_rows(self.app.get_key_display)
+        self.rows = help_rows(self.app.get_key_display, self.app.BINDINGS)
         table.focus()
 
     def on_resize(self) -> None:
