@@ -144,3 +144,24 @@ async def test_deactivating_the_owner_stops_keys_and_logins(api, org) -> None:
     events = (await api.get("/v1/audit", params={"action": "user.deactivated"},
                             headers=org.admin.headers)).json()["items"]
     assert events and events[0]["details"]["keys_affected"] == 1
+
+
+async def test_a_refused_gateway_counts_nothing(api, org, clock) -> None:
+    """The gateway is checked before any write: calls it may not make use up none of the
+    key's limit and record no use."""
+    key, secret = await create_key(api, org.owner, rate_limit_rpm=1)
+    for caller in (org.member, org.deactivated, org.revoked_login):
+        r = await api.post("/v1/verify", json={"key": secret}, headers=caller.headers)
+        assert r.status_code in (401, 403), r.text
+    got = (await api.get(f"/v1/keys/{key['id']}", headers=org.owner.headers)).json()
+    assert got["last_used_at"] is None
+    result = await v(api, org, secret)
+    assert result["valid"] and result["ratelimit"]["remaining"] == 0
+
+
+async def test_whoami_records_itself_as_the_tool(api, org, clock) -> None:
+    key, secret = await create_key(api, org.owner, allowed_tools=["search"])
+    r = await api.get("/v1/agent/whoami", headers=auth(secret))
+    assert r.status_code == 200 and r.json()["last_used_at"] is None  # as it was read
+    got = (await api.get(f"/v1/keys/{key['id']}", headers=org.owner.headers)).json()
+    assert got["last_used_tool"] == "whoami" and got["last_used_at"] == to_rfc3339(clock.now)
