@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.app import App
 from textual.screen import Screen
 
 import tui_app.ui
 from tui_app.client.api import ApiClient
 from tui_app.server.embedded import EmbeddedServer, start_embedded
+from tui_app.ui.session import Session, SessionApp
 
 APP_CSS = Path(tui_app.ui.__file__).parent / "app.tcss"
 
@@ -35,13 +35,14 @@ class MovableClock:
         self.at += timedelta(**delta)
 
 
-class ModalHost(App[None]):
-    """Just enough app to open a modal: the shared stylesheet, an api, a clipboard."""
+class ModalHost(SessionApp):
+    """Just enough app to open a modal: the shared stylesheet, a session, a clipboard."""
 
     CSS_PATH = APP_CSS
 
     def __init__(self, api: ApiClient | None = None) -> None:
         super().__init__()
+        self.session = Session(self, api=api)
         self.api = api
         self.results: list[Any] = []
 

@@ -33,6 +33,7 @@ from tui_app.ui.my_keys.forms import (
 )
 from tui_app.ui.my_keys.key_form import KeyFormModal, form_bindings
 from tui_app.ui.safe import safe_text
+from tui_app.ui.session import SessionApp
 
 Submit = Callable[[KeyEdit], Awaitable[AgentKey]]
 Reload = Callable[[str], Awaitable[AgentKey]]
@@ -69,7 +70,7 @@ class EditKeyModal(KeyFormModal[AgentKey]):
         self.key = key
         self.policy = policy
         self._submit = submit
-        self._reload = reload  # None: self.app.api.get_key, when the app has one
+        self._reload = reload  # None: through the app's session
         self.clock = clock
         self.zone = zone or local_zone()
 
@@ -201,15 +202,17 @@ class EditKeyModal(KeyFormModal[AgentKey]):
 
     @work(exclusive=True, group="edit-key-reload", exit_on_error=False)
     async def _load_latest(self) -> None:
-        reload = self._reload
-        if reload is None:
-            api = getattr(self.app, "api", None)
-            reload = getattr(api, "get_key", None)
-        if reload is None:
+        key_id = self.key.id
+        app = self.app
+        if self._reload is not None:
+            request = self._reload(key_id)
+        elif isinstance(app, SessionApp):
+            request = app.session.watching(lambda api: api.get_key(key_id))
+        else:
             self.show_general("Cannot reload here: close the form and open it again.")
             return
         try:
-            latest = await reload(self.key.id)
+            latest = await request
         except ServerUnreachable:
             self.show_general("Cannot reach the server to reload. Try again in a moment.")
             return
