@@ -3,6 +3,7 @@ and the writes it is asked for — nothing more."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -97,3 +98,30 @@ async def test_disposing_the_engine_closes_the_store(engine: sa.Engine, clock) -
     assert (await store.lookup(None, "d" * 64))[1] is not None
     engine.dispose()
     assert verify_store(engine) is not store  # a new one, with new connections
+
+
+@pytest.mark.postgres
+async def test_disposing_the_engine_closes_postgres_connections(pg_url: str, clock) -> None:
+    import uuid
+
+    import psycopg
+
+    name = f"verify-store-{uuid.uuid4().hex[:12]}"
+    engine = db.create_engine(f"{pg_url}&application_name={name}")
+    migrations.migrate(engine)
+    _people_and_key(engine, clock)
+
+    def connections() -> int:
+        with psycopg.connect(pg_url) as conn:
+            return int(conn.execute("SELECT count(*) FROM pg_stat_activity"
+                                    " WHERE application_name = %s", (name,)).fetchone()[0])
+
+    store = verify_store(engine)
+    await asyncio.gather(*(store.lookup(None, "d" * 64) for _ in range(4)))
+    assert connections() >= 1
+    engine.dispose()
+    for _ in range(50):  # the server notices a closed socket within moments
+        if connections() == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert connections() == 0
