@@ -82,7 +82,7 @@ _NOT_JSON = FieldError("body", "The request body is not valid JSON.")
 
 async def _read_body(request: Request) -> bytes:
     """What request.body() returns, without its async generator (a third of the cost).
-    The receive channel is the app's, so BodySizeLimit (errors.py) still bounds it."""
+    The receive channel is the app's, so BodySizeLimit (api/middleware.py) still bounds it."""
     chunks: list[bytes] = []
     while True:
         message = await request.receive()
