@@ -1,7 +1,8 @@
 """Who may see whose keys: everyone their own; a manager also the keys of their teams'
 plain members (never an admin's or a co-manager's who sits in the same team); an admin
 everyone's; a service account nobody's. Listings, reads and every action on a key ask
-here; a key the caller may not see is answered like a key that does not exist.
+here, and so does the audit log; a key the caller may not see is answered like a key
+that does not exist.
 """
 
 from __future__ import annotations
@@ -32,6 +33,18 @@ def visible_owners(conn: Connection, caller: Caller) -> Visible:
             if plain:
                 owners.add(user_id)
     return Visible(tuple(sorted(owners)), frozenset(members))
+
+
+class AuditView(NamedTuple):
+    person_id: str | None  # entries about this person's keys or by them; None: all
+    team_ids: tuple[str, ...]  # and about the keys of these teams' plain members
+
+
+def audit_view(caller: Caller) -> AuditView:
+    """The audit entries the caller may read: like keys, plus what they did themselves."""
+    if caller.role is Role.ADMIN:
+        return AuditView(None, ())
+    return AuditView(caller.id, caller.team_ids if caller.role is Role.MANAGER else ())
 
 
 def may_see(conn: Connection, caller: Caller, owner_id: str) -> bool:

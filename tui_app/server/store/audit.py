@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tui_app.domain.models import AuditEvent, UserRef
-from tui_app.domain.roles import Role
 from tui_app.server.store import db
 from tui_app.server.store import users as users_store
 from tui_app.server.store.users import Caller
@@ -54,24 +53,25 @@ def record(
 A = db.audit
 
 
-def visible_clause(caller: Caller) -> sa.ColumnElement[bool]:
-    """The entries the caller may read: about their keys or by them; a manager's teams'
-    members' keys too; an admin everything."""
-    if caller.role is Role.ADMIN:
+def _readable(person_id: str | None, team_ids: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    if person_id is None:
         return sa.true()
-    mine = sa.or_(A.c.key_owner_id == caller.id, A.c.actor_id == caller.id)
-    if caller.role is Role.MANAGER and caller.team_ids:
-        return sa.or_(mine, A.c.key_owner_id.in_(users_store.team_member_ids(caller.team_ids)))
-    return mine
+    theirs = sa.or_(A.c.key_owner_id == person_id, A.c.actor_id == person_id)
+    if team_ids:
+        return sa.or_(theirs, A.c.key_owner_id.in_(users_store.team_member_ids(team_ids)))
+    return theirs
 
 
 def read_events(
-    conn: Connection, caller: Caller, *, key_id: str | None, actor: str | None,
-    action: str | None, before: int | None, limit: int,
+    conn: Connection, *, person_id: str | None, team_ids: tuple[str, ...] = (),
+    key_id: str | None, actor: str | None, action: str | None, before: int | None,
+    limit: int,
 ) -> tuple[list[AuditEvent], int | None]:
     """A page of entries, newest first, older than sequence number `before`; and the
-    last entry's sequence number if more follow."""
-    where = [visible_clause(caller)]
+    last entry's sequence number if more follow. Only entries about `person_id`'s keys
+    or by them, and about the keys of plain members of `team_ids`; every entry when
+    `person_id` is None."""
+    where = [_readable(person_id, team_ids)]
     if key_id:
         where.append(A.c.key_id == key_id)
     if actor:
