@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from tui_app.server.store import db, migrations
 from tui_app.server.store import users as users_store
-from tui_app.server.store.verify_store import CallerRow, KeyRow, verify_store
+from tui_app.server.store.verify_access import verify_store
+from tui_app.server.store.verify_store import CallerRow, KeyRow
 
 PEPPER = b"store-test-pepper-0123456789abcdef"
 

@@ -19,7 +19,8 @@ from tui_app.domain.verify import Code, RateWindow
 from tui_app.server import security
 from tui_app.server.services.auth import check_login_row
 from tui_app.server.services.backend import Backend
-from tui_app.server.store.verify_store import CallerRow, key_record, verify_store
+from tui_app.server.store.verify_access import verify_store
+from tui_app.server.store.verify_store import CallerRow, key_record
 
 LAST_USED_TOOL_MAX = 64  # the column's width
 

@@ -12,15 +12,10 @@ any process sharing the database holds on the very next call.
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from tui_app.domain.models import AgentKey, UserRef
 from tui_app.server.store import db
@@ -35,7 +30,7 @@ from tui_app.server.store.verify_queries import (
     key_row,
 )
 
-__all__ = ["CallerRow", "KeyRow", "VerifyStore", "key_record", "verify_store"]
+__all__ = ["CallerRow", "KeyRow", "VerifyStore", "key_record"]
 
 
 class VerifyStore(ABC):
@@ -86,41 +81,6 @@ class VerifyStore(ABC):
     @abstractmethod
     def close(self) -> None:
         """Close the connections (called when the engine is disposed)."""
-
-
-_STORES: weakref.WeakKeyDictionary[Engine, dict[object, VerifyStore]] = (
-    weakref.WeakKeyDictionary())
-
-
-def _close_stores(engine: Engine) -> None:
-    """engine.dispose() closes verify's connections too."""
-    for store in (_STORES.pop(engine, None) or {}).values():
-        store.close()
-
-
-def verify_store(engine: Engine) -> VerifyStore:
-    """Verify's database access for `engine`: on SQLite one store for the engine, on
-    PostgreSQL one per event loop (an asyncio connection belongs to the loop that made
-    it). Made on first use, closed with the engine."""
-    stores = _STORES.get(engine)
-    if stores is None:
-        stores = _STORES[engine] = {}
-        if not sa.event.contains(engine, "engine_disposed", _close_stores):
-            sa.event.listen(engine, "engine_disposed", _close_stores)
-    if engine.dialect.name == "sqlite":
-        store = stores.get(None)
-        if store is None:
-            from tui_app.server.store.verify_sqlite import SqliteVerifyStore
-
-            store = stores[None] = SqliteVerifyStore(engine)
-        return store
-    loop = asyncio.get_running_loop()
-    store = stores.get(loop)
-    if store is None:
-        from tui_app.server.store.verify_postgres import PostgresVerifyStore
-
-        store = stores[loop] = PostgresVerifyStore(engine, loop)
-    return store
 
 
 def key_record(row: KeyRow, now: datetime) -> AgentKey:
