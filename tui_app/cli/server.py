@@ -1,4 +1,4 @@
-"""`agentkeys serve` and `agentkeys server add-user|seed` (SPEC §3).
+"""`agentkeys serve` and `agentkeys server add-user|seed|stop`.
 
 The database URL comes from --database, else AGENTKEYS_DATABASE_URL, else the SQLite file
 in the data directory; the pepper from AGENTKEYS_PEPPER or a 0600 file in the config
