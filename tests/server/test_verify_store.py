@@ -108,7 +108,9 @@ async def test_disposing_the_engine_closes_postgres_connections(pg_url: str, clo
     import psycopg
 
     name = f"verify-store-{uuid.uuid4().hex[:12]}"
-    engine = db.create_engine(f"{pg_url}&application_name={name}")
+    # libpq's own client settings in the URL too: asyncpg must not pass them on.
+    engine = db.create_engine(
+        f"{pg_url}&application_name={name}&connect_timeout=5&keepalives=1")
     migrations.migrate(engine)
     _people_and_key(engine, clock)
 
@@ -126,3 +128,16 @@ async def test_disposing_the_engine_closes_postgres_connections(pg_url: str, clo
             break
         await asyncio.sleep(0.05)
     assert connections() == 0
+
+
+def test_asyncpg_gets_the_url_without_libpq_s_client_settings() -> None:
+    from sqlalchemy.engine import make_url
+
+    from tui_app.server.store.verify_postgres import connect_args
+
+    dsn, kwargs = connect_args(make_url(
+        "postgresql+psycopg://u:secret@db.example:5433/keys?options=-csearch_path%3Dt1"
+        "&connect_timeout=7&keepalives=1&sslmode=require"))
+    assert dsn == ("postgresql://u:secret@db.example:5433/keys"
+                   "?options=-csearch_path%3Dt1&sslmode=require")
+    assert kwargs == {"timeout": 7}

@@ -18,13 +18,31 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.dialects.postgresql import asyncpg as sa_asyncpg
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 
 from tui_app.server.store.verify_queries import Statement, compiled
 from tui_app.server.store.verify_store import VerifyStore
 
 _SQL = compiled(sa_asyncpg.dialect())  # "$1" placeholders, as asyncpg takes them
 MAX_CONNECTIONS = 10  # per engine and event loop; more callers wait for one
+# libpq settings of the client's own that asyncpg does not take from a URL: it would send
+# them to the server as settings, which refuses them, and every verify would fail.
+# connect_timeout becomes asyncpg's timeout; the rest keep asyncpg's defaults.
+_LIBPQ_ONLY = ("connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+               "keepalives_count", "tcp_user_timeout", "gssencmode", "gssdelegation",
+               "channel_binding", "require_auth", "sslsni", "fallback_application_name",
+               "load_balance_hosts")
+
+
+def connect_args(url: URL) -> tuple[str, dict[str, Any]]:
+    """asyncpg's DSN and keyword arguments for the engine's URL (its query, such as a
+    search_path in options, included)."""
+    timeout = url.query.get("connect_timeout")
+    dsn = url.set(drivername="postgresql").difference_update_query(_LIBPQ_ONLY)
+    kwargs: dict[str, Any] = {}
+    if isinstance(timeout, str) and timeout.isdigit() and int(timeout) > 0:
+        kwargs["timeout"] = int(timeout)
+    return dsn.render_as_string(hide_password=False), kwargs
 
 
 class PostgresVerifyStore(VerifyStore):
@@ -34,9 +52,7 @@ class PostgresVerifyStore(VerifyStore):
     sql = _SQL
 
     def __init__(self, engine: Engine, loop: asyncio.AbstractEventLoop) -> None:
-        # The engine's URL, with its query (search_path options included), for asyncpg.
-        self._dsn = engine.url.set(drivername="postgresql").render_as_string(
-            hide_password=False)
+        self._dsn, self._connect_kwargs = connect_args(engine.url)
         self._loop = loop
         self._gate = asyncio.Semaphore(MAX_CONNECTIONS)
         self._idle: list[asyncpg.Connection] = []
@@ -49,7 +65,7 @@ class PostgresVerifyStore(VerifyStore):
             while conn is not None and conn.is_closed():  # the server hung up meanwhile
                 conn = self._idle.pop() if self._idle else None
             if conn is None:
-                conn = await asyncpg.connect(self._dsn)
+                conn = await asyncpg.connect(self._dsn, **self._connect_kwargs)
             try:
                 row: Sequence[Any] | None = await conn.fetchrow(
                     statement.sql, *statement.args(params))
