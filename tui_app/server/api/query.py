@@ -1,12 +1,17 @@
-"""Query-string values the listings share."""
+"""Query-string values the key listings share."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from fastapi import Request
 
 from tui_app.domain.checks import FieldErrors
 from tui_app.domain.field_error import FieldError
 from tui_app.domain.status import KeyStatus
+
+Sort = Literal["name", "owner", "status", "created_at", "expires_at", "last_used_at"]
+Order = Literal["asc", "desc"]
 
 
 def statuses(request: Request, value: str | None) -> tuple[KeyStatus, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
@@ -34,9 +34,8 @@ def admin_list_keys(
     stale_days: Annotated[int | None, Query(ge=0, le=36500)] = None,
     never_used: bool | None = None,
     expiring_within_days: Annotated[int | None, Query(ge=0, le=36500)] = None,
-    sort: Literal["name", "owner", "status", "created_at", "expires_at",
-                  "last_used_at"] = "created_at",
-    order: Literal["asc", "desc"] = "desc",
+    sort: query_params.Sort = "created_at",
+    order: query_params.Order = "desc",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     include_totals: bool = False,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Request
 
@@ -31,7 +31,6 @@ from tui_app.server.services.key_listing import KeyQuery, own_keys
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=ERROR_RESPONSES)
 
 IMMUTABLE_FIELDS = {"scope", "allowed_tools", "blocked_tools", "rate_limit_rpm"}
-Sort = Literal["name", "owner", "status", "created_at", "expires_at", "last_used_at"]
 
 
 @router.get("", response_model=KeyPage, summary="List your own keys")
@@ -40,8 +39,8 @@ def list_own_keys(
     caller: KeyUser,
     status: Annotated[str | None, Query(max_length=200)] = "all",
     q: Annotated[str | None, Query(max_length=1000)] = None,
-    sort: Sort = "created_at",
-    order: Literal["asc", "desc"] = "desc",
+    sort: query_params.Sort = "created_at",
+    order: query_params.Order = "desc",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> KeyPage:
