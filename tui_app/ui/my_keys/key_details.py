@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -114,7 +115,7 @@ def event_lines(events: Sequence[AuditEvent] | None, now: datetime) -> Text:
 class KeyDetails(VerticalScroll, can_focus=False):
     """The right-hand side of My keys."""
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Static(id="key-fields")
         yield Static(Text("Recent activity", style="bold underline"), id="key-events-title")
         yield Static(id="key-events")

@@ -267,9 +267,8 @@ class MyKeysScreen(Screen[None]):
             self.notify("No key is highlighted.", markup=False)
         return key
 
-    def _done(self, verb: str, key: AgentKey, severity: str = "information") -> None:
-        self.notify(f"{verb} “{safe_message(key.name)}”.", markup=False,
-                    severity=severity)  # type: ignore[arg-type]
+    def _done(self, verb: str, key: AgentKey) -> None:
+        self.notify(f"{verb} “{safe_message(key.name)}”.", markup=False)
 
     @work(exclusive=True, group="key-action", exit_on_error=False)
     async def action_new_key(self) -> None:
