@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from tui_app.domain.checks import FieldErrors
 from tui_app.domain.field_error import FieldError
 from tui_app.domain.models import AgentKey, Page
@@ -75,61 +77,26 @@ def admin_keys(backend: Backend, caller: Caller, query: KeyQuery) -> Page[AgentK
         never_used=query.never_used, expiring_within_days=query.expiring_within_days,
     )
     after = decode_key_cursor(query.cursor, query.sort, query.order)
-    owner = query.owner.strip() if query.owner else ""
-    team = query.team.strip() if query.team else ""
     with db.read_tx(backend.engine) as conn:
-        # Who the listing may cover, as explicit owner ids where that is a short list:
-        # the planner then knows how few rows it is about (see listing.list_keys). A
-        # manager's view is kept to the people they may see by `owners` alone, which only
-        # ever narrows from `visible`: said twice (IN visible AND IN owners), PostgreSQL
-        # multiplies the two selectivities, expects 3 rows and picks a plan that reads
-        # 37,000 blocks (250-480 ms for a 400-member team, measured).
-        visible = visible_owners(conn, caller)
-        owners: set[str] | None = None if visible.owners is None else set(visible.owners)
-        if owner:
-            found = users_store.find_user(conn, owner)
-            wanted = {found.id} if found is not None else set()
-            owners = wanted if owners is None else owners & wanted
-        # The team the listing stays within: the `team` filter, or a manager's only team.
-        team_id: str | None = None
-        if team:
-            team_id = users_store.find_team_id(conn, team)
-            if team_id is None:
-                owners = set()
-        elif visible.owners is not None and len(caller.team_ids) == 1:
-            team_id = caller.team_ids[0]
-        path: listing.TeamPath | None = None
-        checked: set[str] | None = None  # on the team path, the owners it may return
-        if team_id is not None and owners is None:
-            # An admin's view of a whole team: nobody to leave out. The member list is
-            # needed only to count, or for the other path.
-            path = listing.team_path(team_id, q=filters.q)
-            if path is None or query.include_totals:
-                owners = users_store.members_of(conn, team_id)
-        elif team_id is not None and owners is not None:
-            members = (set(visible.members) if caller.team_ids == (team_id,)
-                       else users_store.members_of(conn, team_id))
-            if team:
-                owners &= members
-            if owners <= members:
-                path = listing.team_path(team_id, owners, members, q=filters.q)
-                checked = owners
+        scope = _scope(conn, caller, owner=query.owner, team=query.team, q=filters.q,
+                       counting=query.include_totals)
+        owners = scope.owners
         if owners is not None:
             filters.owner_ids = tuple(sorted(owners))
 
         def page(via: listing.TeamPath | None) -> tuple[list[Any], listing.After | None]:
+            # Visibility: filters.owner_ids, or on the team path `via` (and the check
+            # below).
             return listing.list_keys(
                 conn, filters=filters, now=now, sort=query.sort, order=query.order,
                 limit=query.limit, after=after, team=via,
-                # Visibility: filters.owner_ids, or on the team path `via` (and the check
-                # below).
                 few_owners=via is None and owners is not None
                 and listing.few_owners(conn.dialect.name, len(owners)),
             )
 
-        rows, next_after = page(path)
-        if path is not None and checked is not None and any(
-                row.owner_id not in checked for row in rows):
+        rows, next_after = page(scope.path)
+        if scope.path is not None and scope.checked is not None and any(
+                row.owner_id not in scope.checked for row in rows):
             # Team membership changed between our reads (key_teams has the new member,
             # `members` did not): the owners' own keys give the exact answer.
             rows, next_after = page(None)
@@ -138,3 +105,51 @@ def admin_keys(backend: Backend, caller: Caller, query: KeyQuery) -> Page[AgentK
                   if query.include_totals else None)
     return Page(tuple(items), encode_key_cursor(query.sort, query.order, next_after), totals)
 
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    owners: set[str] | None  # whose keys the page may hold; None: everyone's
+    path: listing.TeamPath | None = None  # read through the team's own index, if it pays
+    checked: set[str] | None = None  # on the team path, the owners it may return
+
+
+def _scope(conn: Connection, caller: Caller, *, owner: str | None, team: str | None,
+           q: str | None, counting: bool) -> _Scope:
+    """Who the listing may cover, as explicit owner ids where that is a short list: the
+    planner then knows how few rows it is about (see listing.list_keys). A manager's
+    view is kept to the people they may see by `owners` alone, which only ever narrows
+    from `visible`: said twice (IN visible AND IN owners), PostgreSQL multiplies the two
+    selectivities, expects 3 rows and picks a plan that reads 37,000 blocks (250-480 ms
+    for a 400-member team, measured)."""
+    owner = owner.strip() if owner else ""
+    team = team.strip() if team else ""
+    visible = visible_owners(conn, caller)
+    owners: set[str] | None = None if visible.owners is None else set(visible.owners)
+    if owner:
+        found = users_store.find_user(conn, owner)
+        wanted = {found.id} if found is not None else set()
+        owners = wanted if owners is None else owners & wanted
+    # The team the listing stays within: the `team` filter, or a manager's only team.
+    team_id: str | None = None
+    if team:
+        team_id = users_store.find_team_id(conn, team)
+        if team_id is None:
+            return _Scope(set())
+    elif visible.owners is not None and len(caller.team_ids) == 1:
+        team_id = caller.team_ids[0]
+    if team_id is None:
+        return _Scope(owners)
+    if owners is None:
+        # An admin's view of a whole team: nobody to leave out. The member list is
+        # needed only to count, or for the other path.
+        path = listing.team_path(team_id, q=q)
+        if path is None or counting:
+            return _Scope(users_store.members_of(conn, team_id), path)
+        return _Scope(None, path)
+    members = (set(visible.members) if caller.team_ids == (team_id,)
+               else users_store.members_of(conn, team_id))
+    if team:
+        owners &= members
+    if owners <= members:
+        return _Scope(owners, listing.team_path(team_id, owners, members, q=q), owners)
+    return _Scope(owners)
