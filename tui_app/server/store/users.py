@@ -30,10 +30,6 @@ class Caller:
     team_names: tuple[str, ...]
     created_at: datetime | None = None
 
-    @property
-    def ref(self) -> UserRef:
-        return UserRef(id=self.id, name=self.name, email=self.email)
-
     def record(self) -> User:
         return User(id=self.id, email=self.email, name=self.name, role=self.role,
                     teams=self.team_names, active=self.active, created_at=self.created_at)
