@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -80,6 +80,9 @@ class HelpScreen(Screen[None]):
                 tooltip="Search the key bindings"),
     ]
 
+    table = getters.query_one("#help-table", DataTable)
+    search_box = getters.query_one("#help-search", Input)
+
     def __init__(self) -> None:
         super().__init__(id="help")
         self.rows: list[tuple[str, str, str]] = []
@@ -91,15 +94,15 @@ class HelpScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#help-table", DataTable)
+        table = self.table
         self.rows = help_rows(self.app.get_key_display, self.app.BINDINGS)
         table.focus()
 
     def on_resize(self) -> None:
-        self._show(self.query_one("#help-search", Input).value)
+        self._show(self.search_box.value)
 
     def _show(self, query: str) -> None:
-        table = self.query_one("#help-table", DataTable)
+        table = self.table
         table.clear(columns=True)
         # The last column takes the rest of the width and wraps: nothing is cut off.
         rest = max(20, table.scrollable_content_region.width - 14 - 16 - 3 * 2 - 1)
@@ -123,13 +126,13 @@ class HelpScreen(Screen[None]):
 
     @on(Input.Submitted, "#help-search")
     def _search_done(self) -> None:
-        self.query_one("#help-table").focus()
+        self.table.focus()
 
     def action_search(self) -> None:
-        self.query_one("#help-search").focus()
+        self.search_box.focus()
 
     def action_close(self) -> None:
-        search = self.query_one("#help-search", Input)
+        search = self.search_box
         if search.has_focus and search.value:
             search.value = ""
             return

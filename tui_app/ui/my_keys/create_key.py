@@ -132,7 +132,7 @@ class CreateKeyModal(KeyFormModal[CreatedKey]):
     def read_form(self) -> NewKeyForm:
         scope = self.query("#scope")
         terms = self.query("#accept-terms")
-        expiry = self.query_one(ExpiryField).choice()
+        expiry = self.expiry_field.choice()
         assert isinstance(expiry, ExpiryChoice)
         return NewKeyForm(
             name=self.input_value("name"),
@@ -164,7 +164,7 @@ class CreateKeyModal(KeyFormModal[CreatedKey]):
             self.clear_errors()
             self._send(self._lost[1])
             return
-        expiry_error = self.query_one(ExpiryField).error_for_submit()
+        expiry_error = self.expiry_field.error_for_submit()
         try:
             request = parse_new_key(
                 form,

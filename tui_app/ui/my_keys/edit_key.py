@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 
 from rich.text import Text
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -54,6 +54,10 @@ class EditKeyModal(KeyFormModal[AgentKey]):
                 tooltip="Load the key's latest version, keeping what you typed"),
     ]
     TEXT_FIELDS = {"name": "name", "description": "description"}
+
+    reload_button = getters.query_one("#form-reload", Button)
+    locked_note = getters.query_one("#edit-locked", Static)
+    expired_note = getters.query_one("#edit-expired", Static)
     FAILURE = "Could not save the key"
 
     def __init__(
@@ -122,7 +126,7 @@ class EditKeyModal(KeyFormModal[AgentKey]):
         return Text(f"Expired {ago} — pick a new date to reactivate.", style="bold")
 
     def _show_expired_note(self) -> None:
-        note = self.query_one("#edit-expired", Static)
+        note = self.expired_note
         note.update(self._expired_note())
         note.display = self._is_expired()
 
@@ -157,7 +161,7 @@ class EditKeyModal(KeyFormModal[AgentKey]):
     def action_submit(self) -> None:
         if self._busy:
             return
-        expiry_field = self.query_one(ExpiryField)
+        expiry_field = self.expiry_field
         expiry_error = expiry_field.error_for_submit()
         try:
             edit = parse_key_edit(
@@ -188,7 +192,7 @@ class EditKeyModal(KeyFormModal[AgentKey]):
     def refused(self, err: ApiError) -> None:
         if err.code == "CONFLICT":
             self.show_general(CONFLICT_MESSAGE)
-            self.query_one("#form-reload", Button).add_class("-visible")
+            self.reload_button.add_class("-visible")
         elif err.code == "NOT_FOUND":
             self.show_general("This key no longer exists: it was deleted elsewhere.")
         else:
@@ -221,11 +225,11 @@ class EditKeyModal(KeyFormModal[AgentKey]):
             return
         self.key = latest
         # The user's typed name/description stay; only what they cannot edit is refreshed.
-        self.query_one("#edit-locked", Static).update(self._locked())
-        self.query_one(ExpiryField).keep_summary = self._keep_summary()
-        self.query_one(ExpiryField).validate()
+        self.locked_note.update(self._locked())
+        self.expiry_field.keep_summary = self._keep_summary()
+        self.expiry_field.validate()
         self._show_expired_note()
-        self.query_one("#form-reload", Button).remove_class("-visible")
+        self.reload_button.remove_class("-visible")
         latest_name = safe_text(latest.name).plain
         self.show_general(
             f"Reloaded: elsewhere the key is now named “{latest_name}”. Your changes are "

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Iterator
 from typing import ClassVar, TypeVar
 
 from rich.text import Text
-from textual import on
+from textual import getters, on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import ModalScreen
@@ -65,6 +65,11 @@ class KeyFormModal(ModalScreen[ResultT | None]):
 
     _busy = False
 
+    expiry_field = getters.query_one(ExpiryField)
+    general_error = getters.query_one("#form-error", Static)
+    submit_button = getters.query_one("#form-submit", Button)
+    cancel_button = getters.query_one("#form-cancel", Button)
+
     # -- building ----------------------------------------------------------------------
 
     def text_row(self, label: str, widget_id: str, placeholder: str = "") -> Iterator[Widget]:
@@ -99,7 +104,7 @@ class KeyFormModal(ModalScreen[ResultT | None]):
             self.show_field_error(field, check_field(field, event.value))
 
     def action_pick_expiry(self, digit: str) -> None:
-        self.query_one(ExpiryField).pick(digit)
+        self.expiry_field.pick(digit)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Digits belong to the text inputs while one has focus (Input also stops them).
@@ -158,7 +163,7 @@ class KeyFormModal(ModalScreen[ResultT | None]):
         self.show_general(None)
 
     def show_general(self, message: str | None) -> None:
-        general = self.query_one("#form-error", Static)
+        general = self.general_error
         general.update(safe_text(message or ""))
         general.display = bool(message)
 
@@ -172,7 +177,7 @@ class KeyFormModal(ModalScreen[ResultT | None]):
     def first_error_widget(self, field: str) -> Widget | None:
         """Where the focus goes for a field's error: the expiry's row, or its widget."""
         if field == "expires_at":
-            return self.query_one(ExpiryField).row
+            return self.expiry_field.row
         found = self.query(f"#{field.replace('_', '-')}")
         return found.first() if found else None
 
@@ -221,12 +226,12 @@ class KeyFormModal(ModalScreen[ResultT | None]):
 
     def set_busy(self, busy: bool, message: str | None = None) -> None:
         self._busy = busy
-        button = self.query_one("#form-submit", Button)
+        button = self.submit_button
         button.disabled = busy
         button.loading = busy
-        self.query_one("#form-cancel", Button).disabled = busy
+        self.cancel_button.disabled = busy
         if busy:
-            general = self.query_one("#form-error", Static)
+            general = self.general_error
             general.update(Text(message or "Working…", style="italic"))
             general.display = True
         else:
