@@ -32,12 +32,12 @@ from tui_app.domain.validation import (
 )
 
 
-class _Default:
+class Default:
     def __repr__(self) -> str:
         return "DEFAULT"
 
 
-DEFAULT: Final = _Default()
+DEFAULT: Final = Default()
 """No expiry given: the default preset (30 days), within the server's policy."""
 
 
@@ -87,7 +87,7 @@ class NewKeyInput:
 
     name: object
     description: object = ""
-    expires_at: datetime | expiry_rules.ExpiryChoice | _Default | None = DEFAULT
+    expires_at: datetime | expiry_rules.ExpiryChoice | Default | None = DEFAULT
     scope: object = Scope.READ.value
     allowed_tools: object = ()
     blocked_tools: object = ()
@@ -131,9 +131,9 @@ def check_new_key(raw: NewKeyInput, *, role: Role, policy: Policy, now: datetime
                   rate_limit_rpm=rpm)
 
 
-def _expiry(value: datetime | expiry_rules.ExpiryChoice | _Default | None, *,
+def _expiry(value: datetime | expiry_rules.ExpiryChoice | Default | None, *,
             policy: Policy, now: datetime, zone: tzinfo) -> datetime | None:
-    if isinstance(value, _Default):
+    if isinstance(value, Default):
         value = expiry_rules.default_expiry(now, policy.max_lifetime_days)
     elif isinstance(value, expiry_rules.ExpiryChoice):
         value = value.resolve(now, zone)
@@ -143,12 +143,12 @@ def _expiry(value: datetime | expiry_rules.ExpiryChoice | _Default | None, *,
 # -- an edit ---------------------------------------------------------------------------
 
 
-class _Unchanged:
+class Unchanged:
     def __repr__(self) -> str:
         return "UNCHANGED"
 
 
-UNCHANGED: Final = _Unchanged()
+UNCHANGED: Final = Unchanged()
 """A field an edit leaves as it is."""
 
 
@@ -156,32 +156,32 @@ UNCHANGED: Final = _Unchanged()
 class KeyEdit:
     """The fields an edit changes, each valid; UNCHANGED for the others."""
 
-    name: str | _Unchanged = UNCHANGED
-    description: str | _Unchanged = UNCHANGED
-    expires_at: datetime | _Unchanged | None = UNCHANGED
+    name: str | Unchanged = UNCHANGED
+    description: str | Unchanged = UNCHANGED
+    expires_at: datetime | Unchanged | None = UNCHANGED
 
     def changes(self) -> Iterator[tuple[str, Any]]:
         """(field, new value) for each field the edit sets."""
         for field in ("name", "description", "expires_at"):
             value = getattr(self, field)
-            if not isinstance(value, _Unchanged):
+            if not isinstance(value, Unchanged):
                 yield field, value
 
 
 def check_key_edit(
     *, name: object = UNCHANGED, description: object = UNCHANGED,
-    expires_at: datetime | expiry_rules.ExpiryChoice | _Unchanged | None = UNCHANGED,
+    expires_at: datetime | expiry_rules.ExpiryChoice | Unchanged | None = UNCHANGED,
     policy: Policy, now: datetime, zone: tzinfo = UTC,
 ) -> KeyEdit:
     """Raises FieldErrors with every problem. Extending an expired key is an edit of
     its expiry like any other."""
     found = _Collector()
     values: dict[str, Any] = {}
-    if not isinstance(name, _Unchanged):
+    if not isinstance(name, Unchanged):
         values["name"] = found.run(validate_name, name)
-    if not isinstance(description, _Unchanged):
+    if not isinstance(description, Unchanged):
         values["description"] = found.run(validate_description, description)
-    if not isinstance(expires_at, _Unchanged):
+    if not isinstance(expires_at, Unchanged):
         values["expires_at"] = found.run(_expiry, expires_at, policy=policy, now=now,
                                          zone=zone)
     found.raise_any()

@@ -18,10 +18,10 @@ from tui_app.domain.checks import (
     UNCHANGED,
     FieldErrors,
     NewKeyInput,
+    Unchanged,
     check_key_edit,
     check_new_key,
 )
-from tui_app.domain.checks import _Unchanged as Unchanged  # the type of UNCHANGED
 from tui_app.domain.expiry import ExpiryChoice
 from tui_app.domain.models import Policy
 from tui_app.domain.roles import Role
