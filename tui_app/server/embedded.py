@@ -157,8 +157,9 @@ def start_embedded(
     asgi = app if on_request is None else _calling_first(on_request, app)
     sock = _loopback_socket()
     port = int(sock.getsockname()[1])
+    # No "Server: uvicorn" banner, as `agentkeys serve` sends none.
     config = uvicorn.Config(asgi, host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False, lifespan="off")
+                            access_log=False, lifespan="off", server_header=False)
     server = uvicorn.Server(config)
     # uvicorn installs signal handlers only in the main thread: not in this one.
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
