@@ -213,3 +213,20 @@ def test_it_answers_only_its_loopback_names(home: Path) -> None:
     assert slash.status_code == 404 and "location" not in slash.headers
     for host in (f"localhost:{port}", f"[::1]:{port}", "127.0.0.1"):
         assert httpx.get(f"{url}/healthz", headers={"Host": host}, timeout=10).status_code == 200
+
+
+def test_the_environment_token_is_its_login(home: Path) -> None:
+    """AGENTKEYS_TOKEN wins over the local server's own token, as it does everywhere: the
+    TUI and every command take their login from here."""
+    env = {"AGENTKEYS_TOKEN": "akp_live_" + "x" * 46}
+    starting = local_server.connect(home, env=env)
+    url, token = starting.wait()
+    assert token == env["AGENTKEYS_TOKEN"]
+    assert starting.credential == "environment AGENTKEYS_TOKEN"
+    found = local_server.connect(home, env=env)
+    assert found.running == (url, token) and found.credential == starting.credential
+    assert _me(url, token).status_code == 401, "rejected, as it should be: not replaced"
+
+    own = local_server.connect(home, env={})
+    assert own.running is not None and own.running[1] != token
+    assert own.credential == local_server.CREDENTIAL_LABEL

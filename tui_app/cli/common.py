@@ -94,10 +94,7 @@ def guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
             return EXIT_ERROR
         except ApiError as exc:
             if exc.status == 401:
-                server = getattr(args, "_server_url", None)
-                hint = f"agentkeys login --server {server}" if server else "agentkeys login"
-                error(f"The server rejected the login token: {describe_api_error(exc)}. "
-                      f"Log in again: {hint}")
+                error(_rejected(args, exc))
                 return EXIT_AUTH
             error(describe_api_error(exc))
             return EXIT_ERROR
@@ -108,6 +105,18 @@ def guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
             return EXIT_OK
 
     return wrapper
+
+
+def _rejected(args: argparse.Namespace, exc: Any) -> str:
+    from tui_app.client.credentials import ENV_LOCATION, ENV_TOKEN
+
+    if getattr(args, "_credential", None) == ENV_LOCATION:
+        # The variable wins over every stored login, so logging in again would not help.
+        return (f"The server rejected the token in {ENV_TOKEN}: {describe_api_error(exc)}. "
+                f"Set it to a valid token, or unset it.")
+    server = getattr(args, "_server_url", None)
+    hint = f"agentkeys login --server {server}" if server else "agentkeys login"
+    return f"The server rejected the login token: {describe_api_error(exc)}. Log in again: {hint}"
 
 
 def connection_from(args: argparse.Namespace) -> Connection:
@@ -133,9 +142,12 @@ def run_api(
         from tui_app.client.local_server import LocalServerError, connect
 
         try:
-            url, token = connect().wait()
+            local = connect()
+            url, token = local.wait()
         except LocalServerError as exc:
             raise CliError(str(exc), EXIT_ERROR) from None
+        # AGENTKEYS_TOKEN, when set, is the login here too: say so (whoami, a rejection).
+        conn = dataclasses.replace(conn, token=token, credential_location=local.credential)
     else:
         url, token = conn.server_url, conn.token
         args._server_url = url
@@ -145,6 +157,7 @@ def run_api(
                 "(or set AGENTKEYS_TOKEN).",
                 EXIT_AUTH,
             )
+    args._credential = conn.credential_location
 
     async def main() -> int:
         async with ApiClient(url, token, source="cli") as api:

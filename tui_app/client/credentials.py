@@ -28,13 +28,13 @@ from typing import Any
 
 from tui_app import paths
 from tui_app.client.local_server import CREDENTIAL_LABEL as EMBEDDED_LOCATION
+from tui_app.client.local_server import ENV_CREDENTIAL_LABEL as ENV_LOCATION
+from tui_app.client.local_server import ENV_TOKEN
 from tui_app.private_files import atomic_write, privacy_problem
 
 SERVICE = "agentkeys"
 CREDENTIALS_FILE = "credentials.toml"
 KEYRING_TIMEOUT = 3.0
-ENV_TOKEN = "AGENTKEYS_TOKEN"
-ENV_LOCATION = f"environment {ENV_TOKEN}"
 
 _FILE_HEADER = (
     b"# agentkeys login tokens, one per server, in plain text because no system keyring\n"

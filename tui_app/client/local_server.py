@@ -4,6 +4,9 @@
 calls it before Textual is imported. Otherwise it starts `python -m
 tui_app.server.local` in a new session (it outlives us; see that module) and `wait()`
 reads its handshake. A server of other code (an upgrade) is stopped and replaced.
+`AGENTKEYS_TOKEN`, when set, is the login used with it, as with any server: a person who
+set it means to be that user, and a token the server rejects must say so rather than
+quietly become the local admin.
 `start_demo()` starts a throw-away demo server that lives as long as this process.
 
 Pure standard library, no server import: the server runs in its own process.
@@ -18,6 +21,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -29,6 +33,8 @@ if TYPE_CHECKING:
 START_TIMEOUT = 60.0  # a first run migrates a database; a cold disk can be slow
 CREDENTIAL_LABEL = "embedded server, token in its data dir"
 DEMO_CREDENTIAL_LABEL = "demo login, in memory"
+ENV_TOKEN = "AGENTKEYS_TOKEN"
+ENV_CREDENTIAL_LABEL = f"environment {ENV_TOKEN}"
 
 
 class LocalServerError(RuntimeError):
@@ -40,8 +46,10 @@ class LocalServer:
 
     def __init__(self, *, state: local_state.LocalState | None = None,
                  proc: subprocess.Popen[bytes] | None = None, directory: Path | None = None,
-                 log_path: Path | None = None, demo: bool = False) -> None:
+                 log_path: Path | None = None, demo: bool = False,
+                 login: str | None = None) -> None:
         self._state = state
+        self._login = login  # AGENTKEYS_TOKEN: used instead of the server's own token
         self.proc = proc
         self._directory = directory
         self._log_path = log_path
@@ -50,19 +58,21 @@ class LocalServer:
 
     @property
     def credential(self) -> str:
+        if self._login is not None:
+            return ENV_CREDENTIAL_LABEL
         return DEMO_CREDENTIAL_LABEL if self.demo else CREDENTIAL_LABEL
 
     @property
     def running(self) -> tuple[str, str] | None:
         """(url, token) when the server was found running; None while it starts."""
         state = self._state
-        return None if state is None else (state.url, state.token)
+        return None if state is None else (state.url, self._login or state.token)
 
     def wait(self, timeout: float = START_TIMEOUT) -> tuple[str, str]:
         with self._handshake_lock:
             if self._state is None:
                 self._state = self._handshake(timeout)
-            return self._state.url, self._state.token
+            return self._state.url, self._login or self._state.token
 
     def _handshake(self, timeout: float) -> local_state.LocalState:
         assert self.proc is not None and self.proc.stdout is not None
@@ -108,17 +118,21 @@ class LocalServer:
         return f"LocalServer(demo={self.demo}, pid={self.proc.pid if self.proc else None})"
 
 
-def connect(home: Path | None = None) -> LocalServer:
-    """The running local server of this data directory, or one starting now."""
+def connect(home: Path | None = None, *, env: Mapping[str, str] | None = None
+            ) -> LocalServer:
+    """The running local server of this data directory, or one starting now; its login
+    is `AGENTKEYS_TOKEN` from `env` (default: ours) when that is set."""
+    env = os.environ if env is None else env
+    login = env.get(ENV_TOKEN, "").strip() or None
     directory = local_state.data_dir(home)
     if local_state.is_locked(directory):
         state = local_state.read_state(directory)
         if state is not None and state.fingerprint == local_state.code_fingerprint():
-            return LocalServer(state=state)
+            return LocalServer(state=state, login=login)
         # Other code (an upgrade), or a state file we may not trust: replace it.
         _stop(directory)
     proc, log_path = _spawn(["--home", str(home)] if home is not None else [], directory)
-    return LocalServer(proc=proc, directory=directory, log_path=log_path)
+    return LocalServer(proc=proc, directory=directory, log_path=log_path, login=login)
 
 
 def start_demo(keys: int) -> LocalServer:
