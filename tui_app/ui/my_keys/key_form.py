@@ -16,11 +16,11 @@ from rich.text import Text
 from textual import getters, on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
 from tui_app.client.errors import ApiError, ServerUnreachable
+from tui_app.ui.modals.scrolling import ScrollingModal
 from tui_app.ui.my_keys.expiry_field import ExpiryField
 from tui_app.ui.my_keys.forms import FormErrors, check_field
 from tui_app.ui.safe import safe_text
@@ -50,7 +50,7 @@ def error_id(field: str) -> str:
     return f"{field.replace('_', '-')}-error"
 
 
-class KeyFormModal(ModalScreen[ResultT | None]):
+class KeyFormModal(ScrollingModal[ResultT | None]):
     """A key form that closes with its request's answer, or None when cancelled; expects
     `#form-error`, `#form-submit` and `#form-cancel` in it."""
 
@@ -103,6 +103,11 @@ class KeyFormModal(ModalScreen[ResultT | None]):
         if field is not None and (event.value.strip() or field not in self.QUIET_WHILE_EMPTY):
             self.show_field_error(field, check_field(field, event.value))
 
+    @on(ExpiryField.Changed)
+    def _expiry_changed(self) -> None:
+        # The calendar or the expiry's message may have appeared under the focus.
+        self.call_after_refresh(self.show_focused)
+
     def action_pick_expiry(self, digit: str) -> None:
         self.expiry_field.pick(digit)
 
@@ -133,6 +138,9 @@ class KeyFormModal(ModalScreen[ResultT | None]):
             return False
         widget.update(safe_text(message or ""))
         widget.display = bool(message)
+        if message:
+            # It may have pushed the focused field's own message below the fold.
+            self.call_after_refresh(self.show_focused)
         return True
 
     def show_errors(self, errors: dict[str, str], summary: str) -> None:
@@ -144,7 +152,7 @@ class KeyFormModal(ModalScreen[ResultT | None]):
             target = self.first_error_widget(field)
             if target is not None:
                 target.focus()
-                target.scroll_visible()
+                self.call_after_refresh(self.show_focused)  # also when already focused
                 break
 
     def refuse(self, err: FormErrors, expiry_error: str | None) -> None:
