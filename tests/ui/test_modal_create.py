@@ -117,7 +117,7 @@ async def test_validation_messages_inline_and_nothing_created(backend: Backend) 
         await pilot.press("ctrl+s")  # empty name
         await pilot.pause()
         assert "Give the key a name" in error_text(app, "name-error")
-        assert "Fix the fields" in error_text(app, "form-error")
+        assert "Some fields need fixing" in error_text(app, "form-error")
 
         await fill(pilot, app, name="x" * 256, **{
             "allowed-tools": "search, rm -rf!",

@@ -27,7 +27,9 @@ from tui_app.ui.safe import safe_text
 
 ResultT = TypeVar("ResultT")
 
-FIX_FIELDS = "Fix the fields marked below, then press ctrl+s."
+# Said of fields wherever they are: above the line, or scrolled out of view at 80x24.
+FIX_FIELDS = "Some fields need fixing (see the message under each), then press ctrl+s."
+SERVER_REFUSED = "The server refused some fields: see the message under each."
 
 
 def form_bindings(prefix: str, *, submit: str, submit_tooltip: str, cancel_tooltip: str,
@@ -64,6 +66,8 @@ class KeyFormModal(ScrollingModal[ResultT | None]):
     FAILURE = "Could not send the form"
 
     _busy = False
+    # The general line only sums up the fields' messages: it goes when they have.
+    _summary_of_fields = False
 
     expiry_field = getters.query_one(ExpiryField)
     general_error = getters.query_one("#form-error", Static)
@@ -107,6 +111,7 @@ class KeyFormModal(ScrollingModal[ResultT | None]):
     def _expiry_changed(self) -> None:
         # The calendar or the expiry's message may have appeared under the focus.
         self.call_after_refresh(self.show_focused)
+        self._drop_summary_if_fixed()
 
     def action_pick_expiry(self, digit: str) -> None:
         self.expiry_field.pick(digit)
@@ -141,13 +146,22 @@ class KeyFormModal(ScrollingModal[ResultT | None]):
         if message:
             # It may have pushed the focused field's own message below the fold.
             self.call_after_refresh(self.show_focused)
+        else:
+            self._drop_summary_if_fixed()
         return True
+
+    def _drop_summary_if_fixed(self) -> None:
+        if self._summary_of_fields and not any(
+            widget.display for widget in self.query(".field-error")
+        ):
+            self.show_general(None)
 
     def show_errors(self, errors: dict[str, str], summary: str) -> None:
         """Show every field's message; ones without a place go to the general line."""
         self.clear_errors()
         homeless = [msg for field, msg in errors.items() if not self.show_field_error(field, msg)]
         self.show_general(" ".join([summary, *homeless]) if homeless else summary)
+        self._summary_of_fields = not homeless
         for field in errors:
             target = self.first_error_widget(field)
             if target is not None:
@@ -171,6 +185,7 @@ class KeyFormModal(ScrollingModal[ResultT | None]):
         self.show_general(None)
 
     def show_general(self, message: str | None) -> None:
+        self._summary_of_fields = False
         general = self.general_error
         general.update(safe_text(message or ""))
         general.display = bool(message)
@@ -178,7 +193,7 @@ class KeyFormModal(ScrollingModal[ResultT | None]):
     def show_api_error(self, err: ApiError) -> None:
         fields = err.field_errors()
         if fields:
-            self.show_errors(fields, "The server refused some fields: see below.")
+            self.show_errors(fields, SERVER_REFUSED)
         else:
             self.show_general(f"{safe_text(err.message).plain} ({err.code})")
 
