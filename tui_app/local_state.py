@@ -7,9 +7,10 @@ user's `agentkeys` talks to it: the embedded default keeps its own token in its 
 directory. That token is no new exposure: whoever can read that directory can read
 the pepper and the database anyway.
 
-The code fingerprint tells a client whether the running server is this installation's
-code; an upgrade (or, for developers, an edited server module) replaces the old server
-instead of talking to it. Pure standard library: clients read this before Textual is
+The fingerprint tells a client whether the running server is this installation's code,
+started with the settings it would start it with; an upgrade (or, for developers, an
+edited server module) or a changed setting replaces the old server instead of talking to
+it. Pure standard library: clients read this before Textual is
 even imported.
 """
 
@@ -20,6 +21,7 @@ import fcntl
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -65,6 +67,20 @@ def code_fingerprint() -> str:
                     count, size = count + 1, size + info.st_size
                     newest = max(newest, info.st_mtime_ns)
     return f"{__version__}:{os.path.realpath(sys.executable)}:{count}:{size}:{newest}"
+
+
+# The server settings a local server takes from its environment: part of what makes a
+# running server "ours", so that a changed setting replaces it rather than waiting for
+# it to stop by itself.
+POLICY_VARIABLES = ("AGENTKEYS_MAX_LIFETIME_DAYS", "AGENTKEYS_KEY_ENV", "AGENTKEYS_REQUIRE_TERMS")
+
+
+def fingerprint(env: Mapping[str, str]) -> str:
+    """What a client expects of a running server, and what the server says of itself:
+    the code it runs and the settings it was started with."""
+    policy = ";".join(f"{name}={env[name].strip()}" for name in POLICY_VARIABLES
+                      if name in env)
+    return f"{code_fingerprint()}|{policy}"
 
 
 def is_locked(directory: Path) -> bool:

@@ -107,3 +107,26 @@ def test_plain_http_to_another_machine_is_flagged(url: str, clear: bool) -> None
     from tui_app.client.config import sends_tokens_in_clear
 
     assert sends_tokens_in_clear(url) is clear
+
+
+def test_the_server_table_sets_the_local_servers_environment(home: Path) -> None:
+    from tui_app.client.config import local_server_environment
+
+    path = config_path()
+    path.write_text('[server]\nmax_lifetime_days = 0\nrequire_terms = true\nkey_env = "test"\n')
+    assert local_server_environment({"AGENTKEYS_KEY_ENV": "live"}) == {
+        "AGENTKEYS_MAX_LIFETIME_DAYS": "0", "AGENTKEYS_REQUIRE_TERMS": "1",
+        "AGENTKEYS_KEY_ENV": "live",  # the variable wins
+    }
+    remember_server("https://keys.example.com")
+    assert load_config().server == {"max_lifetime_days": 0, "require_terms": True,
+                                    "key_env": "test"}, "a login keeps the table"
+
+
+@pytest.mark.parametrize("table", ["max_lifetime_days = -1", 'max_lifetime_days = "0"',
+                                   'require_terms = "yes"', 'key_env = "prod"',
+                                   "max_lifetime = 30"])
+def test_a_bad_server_setting_is_a_config_error(home: Path, table: str) -> None:
+    config_path().write_text(f"[server]\n{table}\n")
+    with pytest.raises(ConfigError, match=r"\[server\]"):
+        load_config()

@@ -230,3 +230,47 @@ def test_the_environment_token_is_its_login(home: Path) -> None:
     own = local_server.connect(home, env={})
     assert own.running is not None and own.running[1] != token
     assert own.credential == local_server.CREDENTIAL_LABEL
+
+
+def _policy(url: str, token: str) -> dict[str, object]:
+    reply = _me(url, token)
+    assert reply.status_code == 200, reply.text
+    policy = reply.json()["policy"]
+    return {name: policy[name] for name in ("max_lifetime_days", "require_terms")}
+
+
+def test_it_honours_the_server_settings_and_a_change_replaces_it(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AGENTKEYS_MAX_LIFETIME_DAYS", "AGENTKEYS_REQUIRE_TERMS", "AGENTKEYS_KEY_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    url, token = local_server.connect(home).wait()
+    assert _policy(url, token) == {"max_lifetime_days": 365, "require_terms": False}
+
+    # Set in the environment: the running server has other settings, so it is replaced.
+    monkeypatch.setenv("AGENTKEYS_MAX_LIFETIME_DAYS", "0")
+    monkeypatch.setenv("AGENTKEYS_REQUIRE_TERMS", "1")
+    url, token = local_server.connect(home).wait()
+    assert _policy(url, token) == {"max_lifetime_days": 0, "require_terms": True}
+    never = httpx.post(f"{url}/v1/keys", headers={"Authorization": f"Bearer {token}"},
+                       json={"name": "forever", "expires_at": None, "accept_terms": True},
+                       timeout=10)
+    assert never.status_code == 201 and never.json()["key"]["expires_at"] is None
+
+    # The config file's [server] table; a variable still wins over it.
+    (home / "config" / "config.toml").write_text(
+        "[server]\nmax_lifetime_days = 30\nrequire_terms = false\n")
+    url, token = local_server.connect(home).wait()
+    assert _policy(url, token) == {"max_lifetime_days": 0, "require_terms": True}
+    monkeypatch.delenv("AGENTKEYS_MAX_LIFETIME_DAYS")
+    monkeypatch.delenv("AGENTKEYS_REQUIRE_TERMS")
+    first = local_server.connect(home)
+    url, token = first.wait()
+    assert _policy(url, token) == {"max_lifetime_days": 30, "require_terms": False}
+    assert local_server.connect(home).running == (url, token), "same settings: kept"
+
+
+def test_a_bad_setting_is_explained(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGENTKEYS_MAX_LIFETIME_DAYS", "a year")
+    with pytest.raises(local_server.LocalServerError) as raised:
+        local_server.connect(home).wait()
+    assert "AGENTKEYS_MAX_LIFETIME_DAYS should be a whole number" in str(raised.value)

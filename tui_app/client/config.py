@@ -5,6 +5,11 @@ default_profile = "work"
 
 [profiles.work]
 server = "https://keys.example.com"
+
+[server]                 # the local server's key policy, as `agentkeys serve` takes it
+max_lifetime_days = 0    # from AGENTKEYS_MAX_LIFETIME_DAYS etc.; those variables win
+require_terms = true
+key_env = "test"
 ```
 
 The file holds no secret (tokens live in the keyring or credentials.toml), so it is an
@@ -14,6 +19,7 @@ ordinary file; it is still written atomically so a crash never leaves half a con
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,10 +40,20 @@ class Profile:
     server: str
 
 
+# [server] keys and the variables `agentkeys serve` reads them from.
+SERVER_SETTINGS = {
+    "max_lifetime_days": "AGENTKEYS_MAX_LIFETIME_DAYS",
+    "require_terms": "AGENTKEYS_REQUIRE_TERMS",
+    "key_env": "AGENTKEYS_KEY_ENV",
+}
+
+
 @dataclass(slots=True)
 class Config:
     default_profile: str | None = None
     profiles: dict[str, Profile] = field(default_factory=dict)
+    # The [server] table: the local server's settings (local_server_environment).
+    server: dict[str, int | bool | str] = field(default_factory=dict)
 
     def profile_for_server(self, server_url: str) -> Profile | None:
         for profile in self.profiles.values():
@@ -102,7 +118,34 @@ def load_config(path: Path | None = None) -> Config:
     default = data.get("default_profile")
     if default is not None and not isinstance(default, str):
         raise ConfigError(f"{path}: default_profile should be a profile name.")
-    return Config(default_profile=default or None, profiles=profiles)
+    return Config(default_profile=default or None, profiles=profiles,
+                  server=_server_table(path, data.get("server", {})))
+
+
+def _server_table(path: Path, table: object) -> dict[str, int | bool | str]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [server] should be a table.")
+    for key, value in table.items():
+        valid = ((key == "max_lifetime_days" and type(value) is int and value >= 0)
+                 or (key == "require_terms" and isinstance(value, bool))
+                 or (key == "key_env" and value in ("live", "test")))
+        if not valid:
+            raise ConfigError(
+                f"{path}: [server] {key} = {str(value)[:40]!r} is not a setting; use "
+                "max_lifetime_days = DAYS (0: no limit), require_terms = true|false or "
+                'key_env = "live"|"test".')
+    return dict(table)
+
+
+def local_server_environment(env: Mapping[str, str], path: Path | None = None
+                             ) -> dict[str, str]:
+    """`env` with the config's [server] settings filled in where their variable is not
+    set: the environment the local server is started with."""
+    merged = dict(env)
+    for key, value in load_config(path).server.items():
+        text = ("1" if value else "0") if isinstance(value, bool) else str(value)
+        merged.setdefault(SERVER_SETTINGS[key], text)
+    return merged
 
 
 def save_config(config: Config, path: Path | None = None) -> Path:
@@ -113,6 +156,8 @@ def save_config(config: Config, path: Path | None = None) -> Path:
     if config.default_profile:
         data["default_profile"] = config.default_profile
     data["profiles"] = {name: {"server": p.server} for name, p in sorted(config.profiles.items())}
+    if config.server:
+        data["server"] = dict(config.server)
     atomic_write(path, tomli_w.dumps(data).encode(), mode=0o644)
     return path
 

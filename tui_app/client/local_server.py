@@ -124,15 +124,34 @@ def connect(home: Path | None = None, *, env: Mapping[str, str] | None = None
     is `AGENTKEYS_TOKEN` from `env` (default: ours) when that is set."""
     env = os.environ if env is None else env
     login = env.get(ENV_TOKEN, "").strip() or None
+    server_env = _server_environment(home, env)
     directory = local_state.data_dir(home)
     if local_state.is_locked(directory):
         state = local_state.read_state(directory)
-        if state is not None and state.fingerprint == local_state.code_fingerprint():
+        if state is not None and state.fingerprint == local_state.fingerprint(server_env):
             return LocalServer(state=state, login=login)
-        # Other code (an upgrade), or a state file we may not trust: replace it.
+        # Other code (an upgrade), other settings, or a state file we may not trust:
+        # replace it.
         _stop(directory)
-    proc, log_path = _spawn(["--home", str(home)] if home is not None else [], directory)
+    proc, log_path = _spawn(["--home", str(home)] if home is not None else [], directory,
+                            env=server_env)
     return LocalServer(proc=proc, directory=directory, log_path=log_path, login=login)
+
+
+def _server_environment(home: Path | None, env: Mapping[str, str]) -> Mapping[str, str]:
+    """The environment the local server runs with: ours, and the config file's [server]
+    settings where no variable sets them."""
+    from tui_app import paths
+
+    try:
+        config = paths.config_dir(home) / "config.toml"
+    except paths.UnsafeDirectory as exc:
+        raise LocalServerError(str(exc)) from None
+    if not config.exists():  # the usual case: no TOML parser on the way to the TUI
+        return env
+    from tui_app.client.config import local_server_environment
+
+    return local_server_environment(env, config)
 
 
 def start_demo(keys: int) -> LocalServer:
@@ -140,7 +159,8 @@ def start_demo(keys: int) -> LocalServer:
 
     directory = paths.state_dir()
     # Its stdin is our pipe: it stops when we close it, or when we die.
-    proc, log_path = _spawn(["--demo", "--keys", str(keys)], directory, stdin_pipe=True)
+    proc, log_path = _spawn(["--demo", "--keys", str(keys)], directory, stdin_pipe=True,
+                            env=_server_environment(None, os.environ))
     return LocalServer(proc=proc, log_path=log_path, demo=True)
 
 
@@ -167,8 +187,8 @@ def _stop(directory: Path, timeout: float = 10.0) -> None:
         time.sleep(0.02)
 
 
-def _spawn(args: list[str], log_dir: Path, *, stdin_pipe: bool = False
-           ) -> tuple[subprocess.Popen[bytes], Path]:
+def _spawn(args: list[str], log_dir: Path, *, stdin_pipe: bool = False,
+           env: Mapping[str, str] | None = None) -> tuple[subprocess.Popen[bytes], Path]:
     import subprocess
 
     log_path = log_dir / ("demo-server.log" if "--demo" in args else "local-server.log")
@@ -184,7 +204,7 @@ def _spawn(args: list[str], log_dir: Path, *, stdin_pipe: bool = False
             # Its own session: the terminal's ctrl+c and hang-up are the TUI's business,
             # and the local server outlives the TUI.
             start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"},
         )
     return proc, log_path
 

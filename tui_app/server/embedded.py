@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
 import shutil
 import socket
 import tempfile
@@ -29,7 +30,7 @@ from tui_app.domain.clock import Clock, system_clock
 from tui_app.domain.roles import Role
 from tui_app.server.api.app import create_app
 from tui_app.server.host_names import LOOPBACK_HOSTS
-from tui_app.server.settings import Settings, load_or_create_pepper
+from tui_app.server.settings import Settings, load_or_create_pepper, policy_from_env
 from tui_app.server.store import db
 from tui_app.server.store import users as users_store
 
@@ -141,6 +142,9 @@ def start_embedded(
         # It listens on 127.0.0.1 only; any other name is a web page rebinding its own
         # name to this machine.
         allowed_hosts=LOOPBACK_HOSTS,
+        # The key policy as for `agentkeys serve`: the client that starts us puts its
+        # config file's [server] table into our environment (local_state.py).
+        **policy_from_env(os.environ),  # type: ignore[arg-type]
     )
     app = create_app(settings)
     engine: sa.Engine = app.state.engine

@@ -86,7 +86,7 @@ def serve_local(home: Path | None, idle_seconds: float) -> int:
             server.revoke(previous.token)  # a predecessor that died without cleaning up
         local_state.write_state(directory, local_state.LocalState(
             url=server.url, token=server.token, pid=pid,
-            fingerprint=local_state.code_fingerprint()))
+            fingerprint=local_state.fingerprint(os.environ)))
         _handshake({"url": server.url, "token": server.token})
         # Everything so far lives as long as the process: frozen, so that collections
         # while the first requests arrive do not scan it all.
@@ -117,13 +117,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--keys", type=int, default=300)
     args = parser.parse_args(argv)
     from tui_app.paths import UnsafeDirectory
+    from tui_app.server.settings import SettingsError
 
     try:
         if args.demo:
             return serve_demo(args.keys)
         with contextlib.suppress(KeyboardInterrupt):
             return serve_local(args.home, args.idle)
-    except UnsafeDirectory as exc:
+    except (UnsafeDirectory, SettingsError) as exc:
         # The client that started us shows the last line of our log: this one, then.
         print(f"agentkeys: {exc}", file=sys.stderr)
         return 1

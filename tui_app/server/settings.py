@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,20 +99,40 @@ class Settings:
         Every server sharing one database must use the same pepper."""
         url = database_url or os.environ.get("AGENTKEYS_DATABASE_URL") or default_database_url()
         values: dict[str, object] = {"database_url": url, "pepper": pepper_from_env()}
-        if "AGENTKEYS_MAX_LIFETIME_DAYS" in os.environ:
-            values["max_lifetime_days"] = int(os.environ["AGENTKEYS_MAX_LIFETIME_DAYS"])
-        if "AGENTKEYS_KEY_ENV" in os.environ:
-            values["key_env"] = os.environ["AGENTKEYS_KEY_ENV"]
-        if "AGENTKEYS_REQUIRE_TERMS" in os.environ:
-            values["require_terms"] = os.environ["AGENTKEYS_REQUIRE_TERMS"].lower() in (
-                "1", "true", "yes", "on",
-            )
+        values.update(policy_from_env(os.environ))
         if os.environ.get("AGENTKEYS_ALLOWED_HOSTS", "").strip():
             from tui_app.server.host_names import parse_allowed_hosts
 
             values["allowed_hosts"] = parse_allowed_hosts(os.environ["AGENTKEYS_ALLOWED_HOSTS"])
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+class SettingsError(ValueError):
+    """A server setting from the environment is not a value it can take."""
+
+
+def policy_from_env(env: Mapping[str, str]) -> dict[str, object]:
+    """The key policy set in the environment (AGENTKEYS_MAX_LIFETIME_DAYS,
+    AGENTKEYS_KEY_ENV, AGENTKEYS_REQUIRE_TERMS), as Settings fields: what `agentkeys
+    serve` and the local server both honour."""
+    values: dict[str, object] = {}
+    days = env.get("AGENTKEYS_MAX_LIFETIME_DAYS", "").strip()
+    if days:
+        if not (days.isascii() and days.isdigit()):
+            raise SettingsError("AGENTKEYS_MAX_LIFETIME_DAYS should be a whole number of "
+                                f"days (0: no limit), not {days[:20]!r}.")
+        values["max_lifetime_days"] = int(days)
+    key_env = env.get("AGENTKEYS_KEY_ENV", "").strip()
+    if key_env:
+        if key_env not in ("live", "test"):
+            raise SettingsError(f"AGENTKEYS_KEY_ENV should be live or test, not {key_env[:20]!r}.")
+        values["key_env"] = key_env
+    if "AGENTKEYS_REQUIRE_TERMS" in env:
+        values["require_terms"] = env["AGENTKEYS_REQUIRE_TERMS"].strip().lower() in (
+            "1", "true", "yes", "on",
+        )
+    return values
 
 
 def pepper_from_env() -> bytes:
