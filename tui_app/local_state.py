@@ -30,6 +30,9 @@ from tui_app.private_files import atomic_write, read_private
 
 STATE_FILE = "local-server.json"
 LOCK_FILE = "local-server.lock"
+# The port it listened on last: the next start takes it again, so URLs given to agents
+# and curl lines keep working after an idle stop.
+PORT_FILE = "local-server.port"
 _CODE_ROOT = Path(__file__).resolve().parent
 
 
@@ -150,3 +153,15 @@ def remove_state(directory: Path, pid: int) -> None:
     if current is not None and current.pid == pid:
         with contextlib.suppress(FileNotFoundError):
             (directory / STATE_FILE).unlink()
+
+
+def remembered_port(directory: Path) -> int | None:
+    try:
+        port = int((directory / PORT_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return port if 0 < port < 65536 else None
+
+
+def remember_port(directory: Path, port: int) -> None:
+    atomic_write(directory / PORT_FILE, str(port).encode(), mode=0o600)

@@ -274,3 +274,26 @@ def test_a_bad_setting_is_explained(home: Path, monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(local_server.LocalServerError) as raised:
         local_server.connect(home).wait()
     assert "AGENTKEYS_MAX_LIFETIME_DAYS should be a whole number" in str(raised.value)
+
+
+def test_it_keeps_its_port_across_restarts(home: Path) -> None:
+    """Agents and curl lines hold its URL: an idle stop must not change it."""
+    import socket
+
+    url, _ = local_server.connect(home).wait()
+    assert local_server.stop(home)
+    assert local_server.connect(home).wait()[0] == url, "the same port again"
+    data = local_state.data_dir(home)
+    assert stat.S_IMODE((data / local_state.PORT_FILE).stat().st_mode) == 0o600
+
+    assert local_server.stop(home)
+    port = int(url.rsplit(":", 1)[1])
+    with socket.socket() as squatter:  # another program took it meanwhile
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        moved, token = local_server.connect(home).wait()
+    assert moved != url and _me(moved, token).status_code == 200
+    log = (data / "local-server.log").read_text()
+    assert f"port {port} is taken; serving on {moved.rsplit(':', 1)[1]}" in log
+    assert local_server.stop(home)
+    assert local_server.connect(home).wait()[0] == moved, "the new port is kept"

@@ -97,11 +97,15 @@ def ensure_local_admin(engine: sa.Engine, now: Any) -> str:
         )
 
 
-def _loopback_socket() -> socket.socket:
-    """Bound here, handed to uvicorn: no window in which another process takes the port."""
+def _loopback_socket(port: int | None) -> socket.socket:
+    """Bound here, handed to uvicorn: no window in which another process takes the port.
+    `port` if it is free, else one the system picks."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    try:
+        sock.bind(("127.0.0.1", port or 0))
+    except OSError:
+        sock.bind(("127.0.0.1", 0))
     return sock
 
 
@@ -120,9 +124,10 @@ def start_embedded(
     demo_keys: int = 300,
     clock: Clock | None = None,
     on_request: Callable[[], None] | None = None,
+    port: int | None = None,
 ) -> EmbeddedServer:
     """`on_request` is called at the start of every request (the local server's idle
-    timer)."""
+    timer). `port`: the one to listen on if it is free (else any)."""
     from tui_app import paths
 
     cleanup: Path | None = None
@@ -159,7 +164,7 @@ def start_embedded(
         token = users_store.issue_login_token(conn, settings.pepper_bytes, admin_id, now)
 
     asgi = app if on_request is None else _calling_first(on_request, app)
-    sock = _loopback_socket()
+    sock = _loopback_socket(port)
     port = int(sock.getsockname()[1])
     # No "Server: uvicorn" banner, as `agentkeys serve` sends none.
     config = uvicorn.Config(asgi, host="127.0.0.1", port=port, log_level="warning",

@@ -79,9 +79,16 @@ def serve_local(home: Path | None, idle_seconds: float) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     previous = local_state.read_state(directory)
-    server = start_embedded(home, on_request=seen)
+    wanted = local_state.remembered_port(directory)
+    server = start_embedded(home, on_request=seen, port=wanted)
     pid = os.getpid()
     try:
+        port = int(server.url.rsplit(":", 1)[1])
+        if port != wanted:
+            if wanted is not None:
+                print(f"agentkeys: port {wanted} is taken; serving on {port} from now on "
+                      "(URLs given to agents need the new port)", file=sys.stderr, flush=True)
+            local_state.remember_port(directory, port)
         if previous is not None:
             server.revoke(previous.token)  # a predecessor that died without cleaning up
         local_state.write_state(directory, local_state.LocalState(
