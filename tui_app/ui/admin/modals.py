@@ -24,7 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, Static
 
 from tui_app.domain.models import BulkResult
 from tui_app.domain.validation import whole_number
@@ -89,6 +89,7 @@ class ExtendDaysModal(ModalScreen[int | None]):
             with Horizontal(classes="admin-dialog-buttons"):
                 yield Button("Cancel", id="extend-cancel")
                 yield Button("Continue", id="extend-ok", variant="primary")
+        yield Footer(compact=True)  # the modal's own keys, not the screen's below
 
     def on_mount(self) -> None:
         self.query_one("#extend-days", Input).focus()
@@ -166,6 +167,7 @@ class BulkResultsModal(ModalScreen[None]):
                 yield Static(self._lines(), id="bulk-results-lines")
             with Horizontal(classes="admin-dialog-buttons"):
                 yield Button("Close", id="bulk-results-ok", variant="primary")
+        yield Footer(compact=True)  # the modal's own keys, not the screen's below
 
     def on_mount(self) -> None:
         self.query_one("#bulk-results-ok", Button).focus()
@@ -208,6 +210,7 @@ class ExportModal(ModalScreen[ExportRequest | None]):
             with Horizontal(classes="admin-dialog-buttons"):
                 yield Button("Cancel", id="export-cancel")
                 yield Button("Export", id="export-ok", variant="primary")
+        yield Footer(compact=True)  # the modal's own keys, not the screen's below
 
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()

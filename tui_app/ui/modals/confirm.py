@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from tui_app.ui.safe import safe_text
 
@@ -52,6 +52,7 @@ class ConfirmModal(ModalScreen[bool]):
                     id="confirm-ok",
                     variant="error" if self.destructive else "primary",
                 )
+        yield Footer(compact=True)  # the modal's own keys, not the screen's below
 
     def on_mount(self) -> None:
         self.query_one("#confirm-cancel", Button).focus()

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 
 from tui_app.client.errors import ApiError
 from tui_app.domain.clock import Clock
@@ -122,6 +122,7 @@ class CreateKeyModal(KeyFormModal[CreatedKey]):
                     yield Button(
                         "Create key  ctrl+s", id="form-submit", variant="primary", compact=True
                     )
+        yield Footer(compact=True)  # the modal's own keys, not the screen's below
 
     def on_mount(self) -> None:
         self.show_general(None)

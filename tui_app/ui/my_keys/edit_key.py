@@ -16,7 +16,7 @@ from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Footer, Input, Static
 
 from tui_app.client.errors import ApiError, ServerUnreachable
 from tui_app.domain.clock import Clock
@@ -104,6 +104,7 @@ class EditKeyModal(KeyFormModal[AgentKey]):
                     yield Button("Cancel", id="form-cancel", compact=True)
                     yield Button("Reload  ctrl+r", id="form-reload", compact=True)
                     yield Button("Save  ctrl+s", id="form-submit", variant="primary", compact=True)
+        yield Footer(compact=True)  # the modal's own keys, not the screen's below
 
     def on_mount(self) -> None:
         # Shown cleaned: a raw ESC from older data must not reach the terminal via Input.

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from tui_app.domain.models import CreatedKey
 from tui_app.ui.clipboard import (
@@ -106,6 +106,7 @@ class SecretDialog(ModalScreen[None]):
                     variant="primary",
                     compact=True,
                 )
+        yield Footer(compact=True)  # the modal's own keys, not the screen's below
 
     def _curl(self, secret: str) -> Text:
         text = Text("# Test it (prints this key's details):\n", style="dim")
