@@ -87,7 +87,8 @@ def test_filters(cli, team) -> None:
     empty = cli("admin", "keys", "--team", team["name"], "--status", "revoked", tty=True)
     assert empty.code == 0 and "No keys match" in empty.out
     bad = cli("admin", "keys", "--status", "sleepy")
-    assert bad.code == 1 and "VALIDATION_FAILED" in bad.err and bad.out == ""
+    assert bad.code == 2 and bad.err.startswith("agentkeys: status: ") and bad.out == ""
+    assert len(bad.err.strip().splitlines()) == 1
 
 
 def test_members_may_not_use_admin(cli, team, monkeypatch) -> None:

@@ -71,8 +71,9 @@ def describe_api_error(exc: Any) -> str:
         return f"{clean(exc.message)} Is the server URL right? ({exc.code})"
     fields = exc.field_errors()
     if fields:
-        detail = "; ".join(f"{clean(name)}: {clean(msg)}" for name, msg in fields.items())
-        return f"{clean(exc.message)} {detail} ({clean(exc.code)})"
+        # As a mistake caught before sending is told: the server's summary only repeats
+        # a field's message ("Some fields need fixing." when there are several).
+        return "; ".join(f"{clean(name)}: {clean(msg)}" for name, msg in fields.items())
     return f"{clean(exc.message)} ({clean(exc.code)})"
 
 
@@ -97,7 +98,8 @@ def guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
                 error(_rejected(args, exc))
                 return EXIT_AUTH
             error(describe_api_error(exc))
-            return EXIT_ERROR
+            # Bad input is a usage error wherever it is caught, here or by the server.
+            return EXIT_USAGE if exc.code == "VALIDATION_FAILED" else EXIT_ERROR
         except ServerUnreachable as exc:
             error(f"Cannot reach the server at {exc.url} ({exc.reason}). Is it running?")
             return EXIT_ERROR
