@@ -3,6 +3,7 @@ modal's own keys while it is open, not those of the screen under it."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from shell_helpers import create_key, make_app, settle, wait_for
@@ -58,3 +59,24 @@ async def test_a_modal_shows_its_own_keys(ui_server: Any, ui_clock: Any) -> None
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await settle(pilot)
         assert footer_keys(app) == ["esc Cancel"]
+
+
+def footer_fits(app: Any) -> bool:
+    """Every key of the footer whole, side by side, inside the terminal's width."""
+    keys = list(app.screen.query_one(Footer).query(FooterKey))
+    regions = sorted((key.region for key in keys), key=lambda region: region.x)
+    inside = all(region.right <= app.size.width for region in regions)
+    apart = all(left.right < right.x for left, right in pairwise(regions))
+    return bool(keys) and inside and apart
+
+
+async def test_every_screens_footer_fits_80_columns(ui_server: Any, ui_clock: Any) -> None:
+    app = make_app(ui_server, ui_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await my_keys(pilot, app)
+        assert footer_fits(app)
+        assert "^p Palette" in footer_keys(app) and "? Help" in footer_keys(app)
+        for key in ("3", "question_mark"):  # Audit, then Help over it
+            await pilot.press(key)
+            await settle(pilot)
+            assert footer_fits(app), footer_keys(app)

@@ -58,7 +58,13 @@ class AgentKeysApp(SessionApp):
                 tooltip="The audit log of the keys you may see"),
         Binding("question_mark", "show_help", "Help", id="help", key_display="?",
                 tooltip="Every key binding"),
-        Binding("q", "quit", "Quit", id="quit", tooltip="Leave agentkeys"),
+        # Not in the footer: at 80 columns the footer keeps the room for the screen's own
+        # keys, and help and the palette both list q.
+        Binding("q", "quit", "Quit", id="quit", show=False, tooltip="Leave agentkeys"),
+        # In the footer's flow rather than docked over its right end, where it covered
+        # the last keys at 80 columns (the footers turn the docked one off).
+        Binding("ctrl+p", "command_palette", "Palette", key_display="^p", priority=True,
+                id="command-palette", tooltip="Search every action"),
     ]
 
     def __init__(

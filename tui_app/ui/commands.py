@@ -30,7 +30,8 @@ def palette_commands(screen: DOMNode) -> list[tuple[str, str, DOMNode, str]]:
     app = screen.app
     for node in (screen, app):
         for binding in _bindings(node):
-            if not binding.description or binding.action in seen:
+            # The palette does not list itself.
+            if not binding.description or binding.action in seen | {"command_palette"}:
                 continue
             seen.add(binding.action)
             key = binding.key_display or app.get_key_display(binding)

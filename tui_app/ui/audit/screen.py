@@ -75,7 +75,7 @@ class AuditScreen(Screen[None]):
                          compact=True)
         yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=False)
         yield StatusBar(id="status-bar")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def session(self) -> Session:

@@ -91,7 +91,7 @@ class HelpScreen(Screen[None]):
         yield TitleBar()
         yield Input(placeholder="search keys and actions", id="help-search")
         yield DataTable(id="help-table", cursor_type="row", zebra_stripes=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.table

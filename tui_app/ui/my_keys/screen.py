@@ -59,7 +59,9 @@ class MyKeysScreen(Screen[None]):
                 tooltip="Delete an inactive, expired or revoked key"),
         Binding("slash", "filter_keys", "Filter", id="filter-keys", key_display="/",
                 tooltip="Show only keys whose name, description, id or tools match"),
-        Binding("r", "refresh_keys", "Refresh", id="refresh-keys", tooltip="Load your keys again"),
+        # Not in the footer, which is full at 80 columns: the list reloads after every change.
+        Binding("r", "refresh_keys", "Refresh", id="refresh-keys", show=False,
+                tooltip="Load your keys again"),
         Binding("tab", "switch_pane", "Switch pane", id="switch-pane", show=False,
                 tooltip="Move between the Active and Inactive panes"),
         Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False,
@@ -92,7 +94,7 @@ class MyKeysScreen(Screen[None]):
                 yield KeyList("inactive", id="inactive-keys")
             yield KeyDetails(id="key-details")
         yield StatusBar(id="status-bar")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def session(self) -> Session:
