@@ -258,7 +258,7 @@ class KeyTable(LineTable):
         else:
             self.marks[key.id] = key.name
         self.post_message(self.MarksChanged(len(self.marks)))
-        self.refresh()
+        self.refresh_rows(self.cursor_row)
         self.action_cursor_down()
 
     def action_clear_marks(self) -> None:

@@ -20,6 +20,7 @@ from tui_app.domain.expiry import is_expiring_soon
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.timefmt import absolute, relative
 from tui_app.ui.safe import safe_text
+from tui_app.ui.widgets.line_panel import LinePanel
 
 if TYPE_CHECKING:
     # Annotations only: the models (and their parsing) load with the client, after
@@ -113,22 +114,23 @@ def event_lines(events: Sequence[AuditEvent] | None, now: datetime) -> Text:
 
 
 class KeyDetails(VerticalScroll, can_focus=False):
-    """The right-hand side of My keys."""
+    """The right-hand side of My keys: it follows the cursor, so its panels repaint only
+the lines that differ from the key shown before (line_panel.py)."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="key-fields")
+        yield LinePanel(id="key-fields")
         yield Static(Text("Recent activity", style="bold underline"), id="key-events-title")
-        yield Static(id="key-events")
+        yield LinePanel(id="key-events")
 
     def show(self, key: AgentKey | None, now: datetime,
              events: Sequence[AuditEvent] | None = None) -> None:
-        fields = self.query_one("#key-fields", Static)
+        fields = self.query_one("#key-fields", LinePanel)
         if key is None:
-            fields.update(Text("No key selected. Press n to create one.", style="dim"))
-            self.query_one("#key-events", Static).update("")
+            fields.show(Text("No key selected. Press n to create one.", style="dim"))
+            self.query_one("#key-events", LinePanel).show("")
             return
-        fields.update(Group(key_fields(key, now)))
+        fields.show(Group(key_fields(key, now)))
         self.show_events(events, now)
 
     def show_events(self, events: Sequence[AuditEvent] | None, now: datetime) -> None:
-        self.query_one("#key-events", Static).update(event_lines(events, now))
+        self.query_one("#key-events", LinePanel).show(event_lines(events, now))

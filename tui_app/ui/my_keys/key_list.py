@@ -122,6 +122,7 @@ class KeyList(LineTable):
         self._now = now
         self.virtual_size = Size(0, len(self.keys) + 1)  # + the header line
         ids = [key.id for key in self.keys]
+        self.refresh()  # every row may have changed (a cursor move repaints only its rows)
         self._move(ids.index(current) if current in ids else self.cursor_row)
 
     def on_resize(self) -> None:

@@ -19,6 +19,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -87,10 +88,24 @@ class LineTable(ScrollView, can_focus=True):
 
     # -- cursor ----------------------------------------------------------------
 
-    def watch_cursor_row(self) -> None:
+    def watch_cursor_row(self, old_row: int, new_row: int) -> None:
+        top = round(self.scroll_y)
         self.scroll_to_cursor()
-        self.refresh()
+        if round(self.scroll_y) == top:
+            # Only the row the cursor left and the row it landed on look different, and
+            # over a slow link every repainted line is bytes the person waits for. (A
+            # scroll has repainted the whole view already.)
+            self.refresh_rows(old_row, new_row)
         self._cursor_moved()
+
+    def refresh_rows(self, *rows: int) -> None:
+        """Repaint these rows, where they are on screen now (rows off screen are skipped)."""
+        top = round(self.scroll_y)
+        body = self._body_height()
+        width = self.scrollable_content_region.width
+        for row in set(rows):
+            if top <= row < top + body:
+                self.refresh(Region(0, row - top + 1, width, 1))  # + 1: the header line
 
     def scroll_to_cursor(self) -> None:
         body = self._body_height()
@@ -140,13 +155,15 @@ class LineTable(ScrollView, can_focus=True):
     def to_strip(self, cells: list[Cell], widths: list[int], base: Style) -> Strip:
         """Cells of plain, already cleaned strings straight into segments, one space
         apart: no markup is ever parsed, and no rich Text is built per cell (a row
-        renders in well under a millisecond)."""
+        renders in well under a millisecond). Neighbours of one style are joined, so the
+        terminal gets one style change per change of colour rather than one per cell."""
         segments: list[Segment] = []
         for index, ((text, style), width) in enumerate(zip(cells, widths, strict=True)):
             if index:
                 segments.append(Segment(" ", base))
             segments.append(Segment(fit(text, width), base + style if style else base))
-        return Strip(segments).adjust_cell_length(self.scrollable_content_region.width, base)
+        strip = Strip(segments).simplify()
+        return strip.adjust_cell_length(self.scrollable_content_region.width, base)
 
 
 def fit(text: str, width: int) -> str:
