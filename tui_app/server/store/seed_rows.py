@@ -22,11 +22,14 @@ from sqlalchemy.engine import Engine
 from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.ids import ulid
 from tui_app.domain.keyformat import BASE62
+from tui_app.domain.verify import tool_allowed
 from tui_app.server.store import db
 from tui_app.server.store.users import search_text
 
 DAY_MS = 86_400_000
 YEAR_MS = 365 * DAY_MS
+# Deactivated people left within this many days; their keys were last used before.
+DEACTIVATED_WITHIN_DAYS = 60
 
 FIRST = (
     "Ada", "Alan", "Amara", "Ana", "Arjun", "Bea", "Boris", "Carla", "Chen", "Dara", "Diego",
@@ -132,7 +135,8 @@ class Org:
         rows = []
         for user in self.users:
             created = now_ms - YEAR_MS - rng.randrange(30 * DAY_MS)
-            deactivated = None if user.active else now_ms - rng.randrange(1, 60) * DAY_MS
+            deactivated = (None if user.active
+                           else now_ms - rng.randrange(1, DEACTIVATED_WITHIN_DAYS) * DAY_MS)
             rows.append((user.id, user.email, user.name, user.role, user.active, created,
                          deactivated))
         return rows
@@ -244,6 +248,10 @@ def key_row(
         allowed = sorted(rng.sample(READ_TOOLS if scope == "read" else TOOLS, rng.randint(1, 4)))
     elif shape < 0.45:
         blocked = sorted(rng.sample(DANGEROUS_TOOLS, rng.randint(1, 2)))
+    if last_tool is not None:
+        last_tool = _permitted(last_tool, allowed, blocked)
+    if not owner.active and last_used is not None:
+        last_used, last_tool = _before_leaving(last_used, last_tool, created, end, now_ms)
     if name is None:
         name = f"{rng.choice(SYSTEMS)}-{rng.choice(PURPOSES)}-{rng.randrange(1000):03d}"
     search = search_text(name, owner.name, owner.email)
@@ -254,6 +262,29 @@ def key_row(
         _hint(rng, env), env, last_used, last_tool, revoked_at, revoked_by, disabled_at,
         disabled_by, 1 + (revoked_at is not None) + (disabled_at is not None),
     )
+
+
+def _permitted(tool: str, allowed: list[str], blocked: list[str]) -> str:
+    """The tool a key was last used with must be one its lists let through (a refused
+    call is no use): `tool` if it is, else one that is, picked from it without another
+    draw, so every other seeded value stays as the seed made it."""
+    if tool_allowed(tool, allowed, blocked):
+        return tool
+    choices = allowed or [t for t in TOOLS if t not in blocked]
+    return choices[TOOLS.index(tool) % len(choices)]
+
+
+def _before_leaving(last_used: int, tool: str | None, created: int, end: int, now_ms: int
+                    ) -> tuple[int | None, str | None]:
+    """A deactivated owner's keys stopped when they left: the last use moved back, in
+    proportion, to before the earliest day they can have left (never used if the key is
+    younger than that). No draw, as above."""
+    left = now_ms - DEACTIVATED_WITHIN_DAYS * DAY_MS
+    if last_used <= left:
+        return last_used, tool
+    if created >= left:
+        return None, None
+    return created + (last_used - created) * (left - created) // max(1, end - created), tool
 
 
 def audit_entries(
