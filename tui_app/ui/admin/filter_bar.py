@@ -7,7 +7,7 @@ from code (`show`, for presets) announces nothing: the screen already knows.
 
 from __future__ import annotations
 
-from textual import getters, on
+from textual import events, getters, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
@@ -16,6 +16,8 @@ from textual.widgets import Input, Select
 
 from tui_app.ui.admin.filters import EXPIRING_OPTIONS, STALE_OPTIONS, STATUS_OPTIONS, Filters
 
+# Three selects and three inputs need this many columns on one line.
+ONE_LINE_WIDTH = 100
 TYPING_DEBOUNCE = 0.3
 SELECT_DEBOUNCE = 0.01  # coalesces the events of one change
 
@@ -55,6 +57,10 @@ class FilterBar(Horizontal):
         yield Input(placeholder="owner", compact=True, id="admin-owner")
         yield Input(placeholder="team", compact=True, id="admin-team")
         yield Input(placeholder="/ search", compact=True, id="admin-search")
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Narrower, the inputs would be pushed off the screen: selects above, inputs below.
+        self.set_class(event.size.width < ONE_LINE_WIDTH, "-two-lines")
 
     def read(self) -> Filters:
         status = self.status_select.value

@@ -58,7 +58,7 @@ class AdminScreen(Screen[None]):
     """Triage every key you may manage."""
 
     CSS_PATH = "admin.tcss"  # loaded when first shown, not before the first frame
-
+    TITLE = "Admin"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "table('toggle_mark')", "Mark", id="admin-mark",
                 tooltip="Mark or unmark the highlighted key (marks survive filters)"),
@@ -132,7 +132,7 @@ class AdminScreen(Screen[None]):
         yield Static("", id="admin-refused")
         if self.session.status is not None:  # a shell that shows the connection
             yield StatusBar(id="status-bar")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#admin-refused").display = False
