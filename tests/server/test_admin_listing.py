@@ -5,6 +5,7 @@ listings both ways: through key_teams and by the owners' own keys, cursors share
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -33,22 +34,9 @@ def seed_keys(app: Any, org: Any, clock: Any, count: int = 240) -> list[dict[str
                               now + timedelta(days=rng.randint(1, 120)), now])
         last_used = rng.choice([None, None, now - timedelta(days=rng.randint(0, 200)),
                                 created])
-        rows.append({
-            "id": new_id("key"), "name": name, "name_lower": name.lower(),
-            "description": "", "owner_id": who.id,
-            "owner_active": who is not org.deactivated, "owner_email": who.email,
-            "owner_name": who.email.split("@")[0].title(),
-            "search_text": users_store.search_text(name, who.email.split("@")[0].title(),
-                                                   who.email),
-            "created_by_id": who.id, "created_at": created, "expires_at": expires,
-            "scope": "read", "allowed_tools": [], "blocked_tools": [], "rate_limit_rpm": None,
-            "digest": f"{i:064x}", "hint": "ak_live_…abcd", "env": "live",
-            "last_used_at": last_used, "last_used_tool": None,
-            "revoked_at": now - timedelta(days=1) if i % 9 == 0 else None,
-            "revoked_by_id": None,
-            "disabled_at": now - timedelta(days=1) if i % 7 == 0 else None,
-            "disabled_by_id": None, "version": 1,
-        })
+        rows.append(key_row(org, who, name, created, last_used, expires=expires,
+                            revoked_at=now - timedelta(days=1) if i % 9 == 0 else None,
+                            disabled_at=now - timedelta(days=1) if i % 7 == 0 else None))
     with app.state.engine.begin() as conn:
         conn.execute(db.keys.insert(), rows)
     for row in rows:
@@ -56,6 +44,25 @@ def seed_keys(app: Any, org: Any, clock: Any, count: int = 240) -> list[dict[str
             now=now, revoked_at=row["revoked_at"], expires_at=row["expires_at"],
             disabled_at=row["disabled_at"], owner_active=row["owner_active"])[0].value
     return rows
+
+
+def key_row(org: Any, who: Any, name: str, created: Any, last_used: Any, *,
+            expires: Any = None, revoked_at: Any = None, disabled_at: Any = None
+            ) -> dict[str, Any]:
+    owner_name = who.email.split("@")[0].title()
+    return {
+        "id": new_id("key"), "name": name, "name_lower": name.lower(),
+        "description": "", "owner_id": who.id,
+        "owner_active": who is not org.deactivated, "owner_email": who.email,
+        "owner_name": owner_name,
+        "search_text": users_store.search_text(name, owner_name, who.email),
+        "created_by_id": who.id, "created_at": created, "expires_at": expires,
+        "scope": "read", "allowed_tools": [], "blocked_tools": [], "rate_limit_rpm": None,
+        "digest": secrets.token_hex(32), "hint": "ak_live_…abcd",
+        "env": "live", "last_used_at": last_used, "last_used_tool": None,
+        "revoked_at": revoked_at, "revoked_by_id": None,
+        "disabled_at": disabled_at, "disabled_by_id": None, "version": 1,
+    }
 
 
 def ms(value: Any, default: int) -> int:
@@ -83,8 +90,10 @@ def brute(rows: list[dict[str, Any]], now: Any, *, statuses=(), owner_ids=None, 
             continue
         if q and q.lower() not in r["search_text"] and q != r["id"]:
             continue
-        if stale_days is not None and r["last_used_at"] is not None and \
-                r["last_used_at"] > now - timedelta(days=stale_days):
+        if stale_days is not None and (
+                r["created_at"] > now - timedelta(days=stale_days)
+                or (r["last_used_at"] is not None
+                    and r["last_used_at"] > now - timedelta(days=stale_days))):
             continue
         if never_used is True and r["last_used_at"] is not None:
             continue
@@ -169,7 +178,7 @@ async def test_filters_match_brute_force(api, org, clock, seeded, team_route) ->
     ]
     for params, spec in cases:
         expected = brute(seeded, now, **spec)
-        for sort in ("name", "last_used_at", "status"):
+        for sort in ("name", "last_used_at", "status", "created_at"):
             got = await fetch_all(api, org.admin.headers, params | {"sort": sort}, 61)
             want = sorted(expected, key=lambda r, s=sort: (sort_value(r, s), r["id"]),
                           reverse=True)
@@ -232,3 +241,23 @@ async def test_time_moves_status_between_filters(api, org, clock, seeded) -> Non
     after = (await api.get("/v1/admin/keys", params={"include_totals": "true"},
                            headers=org.admin.headers)).json()["totals"]
     assert after["expired"] > before["expired"] and after["all"] == before["all"]
+
+
+async def test_a_new_key_is_not_stale(api, server_app, org, clock) -> None:
+    """Stale: made more than N days ago and not used in them. A key made minutes ago has
+    not had the chance to be used."""
+    now = clock.now
+    made = {"fresh": (now - timedelta(minutes=5), None),
+            "old, never used": (now - timedelta(days=120), None),
+            "old, used long ago": (now - timedelta(days=120), now - timedelta(days=100)),
+            "old, used lately": (now - timedelta(days=120), now - timedelta(days=2))}
+    rows = [key_row(org, org.owner, name, created, used)
+            for name, (created, used) in made.items()]
+    with server_app.state.engine.begin() as conn:
+        conn.execute(db.keys.insert(), rows)
+    for sort in ("name", "created_at", "last_used_at"):
+        r = await api.get("/v1/admin/keys", headers=org.admin.headers,
+                          params={"stale_days": 90, "sort": sort, "owner": org.owner.id})
+        assert r.status_code == 200, r.text
+        assert sorted(k["name"] for k in r.json()["items"]) == [
+            "old, never used", "old, used long ago"], sort

@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--team", help="team")
     p.add_argument("-q", "--q", dest="q", metavar="TEXT", help="text in name, owner or hint")
     p.add_argument("--stale-days", type=int, metavar="N",
-                   help="unused for at least N days, or never used")
+                   help="made more than N days ago and not used since (or never)")
     p.add_argument("--never-used", action="store_true", help="only keys never used")
     p.add_argument("--expiring-within", type=parse_days, metavar="DURATION",
                    help="expiring within e.g. 7d")

@@ -130,9 +130,15 @@ def filter_clauses(
     last_used: sa.ColumnElement[int] = sa.type_coerce(db.last_used_sort(t), sa.BigInteger)
     if sort != "last_used_at":
         last_used = unindexed(last_used)
-    if filters.stale_days is not None:  # unused for N days, or never used
+    if filters.stale_days is not None:
+        # Older than N days and not used in them (or never): a key made minutes ago is
+        # not stale, however unused. Each time is indexed only when the listing is
+        # sorted by it, as above.
         cutoff = db.to_millis(now - timedelta(days=filters.stale_days))
-        clauses.append(last_used <= cutoff)
+        created: sa.ColumnElement[int] = sa.type_coerce(t.c.created_at, sa.BigInteger)
+        if sort != "created_at":
+            created = unindexed(created)
+        clauses.append(sa.and_(created <= cutoff, last_used <= cutoff))
     if filters.never_used is True:
         clauses.append(last_used == db.NEVER_USED_SORT)
     elif filters.never_used is False:

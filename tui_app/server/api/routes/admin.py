@@ -31,7 +31,8 @@ def admin_list_keys(
     owner: Annotated[str | None, Query(max_length=320, description="user id or email")] = None,
     team: Annotated[str | None, Query(max_length=255, description="team id or name")] = None,
     q: Annotated[str | None, Query(max_length=1000)] = None,
-    stale_days: Annotated[int | None, Query(ge=0, le=36500)] = None,
+    stale_days: Annotated[int | None, Query(
+        ge=0, le=36500, description="made more than N days ago and not used in them")] = None,
     never_used: bool | None = None,
     expiring_within_days: Annotated[int | None, Query(ge=0, le=36500)] = None,
     sort: query_params.Sort = "created_at",
