@@ -19,6 +19,7 @@ from tui_app.domain.clock import fixed_clock
 from tui_app.domain.models import AgentKey, CreatedKey, Policy, UserRef
 from tui_app.domain.roles import Role
 from tui_app.domain.status import KeyStatus
+from tui_app.ui.admin.modals import ExportModal, ExtendDaysModal
 from tui_app.ui.modals.confirm import ConfirmModal
 from tui_app.ui.my_keys.create_key import CreateKeyModal
 from tui_app.ui.my_keys.edit_key import EditKeyModal
@@ -80,6 +81,12 @@ class ModalHost(App[None]):
         self.push_screen(self.modal)
 
 
+class AdminModalHost(ModalHost):
+    """The Admin screen's modals are styled by its stylesheet, always loaded before them."""
+
+    CSS_PATH = [ModalHost.CSS_PATH, Path(tui_app.ui.__file__).parent / "admin" / "admin.tcss"]
+
+
 def create_modal(role: Role = Role.MEMBER) -> ModalHost:
     return ModalHost(CreateKeyModal(POLICY, role, never_create, CLOCK, zone=UTC))
 
@@ -112,6 +119,18 @@ class TestCreateKeyModal:
         """At 80x24 every field is on screen and the buttons stay visible at the bottom."""
         assert snap_compare(create_modal(), terminal_size=(80, 24), run_before=settle)
 
+    def test_80x24_last_field_with_errors(self, snap_compare: Any) -> None:
+        """80x24 after ctrl+s with bad tools and RPM, then tab to Requests/min: the body
+        scrolled so the RPM row and its message show under the tools' messages, the
+        summary line and buttons at the bottom, '^s Create  esc Cancel' in the footer."""
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await pilot.press("x", "tab", "tab", "tab", "tab", *"rm -rf!", "tab", "y", "$",
+                              "tab", "0", "ctrl+s", "tab", "tab")
+            await settle(pilot)
+
+        assert snap_compare(create_modal(), terminal_size=(80, 24), run_before=run_before)
+
     def test_calendar_open(self, snap_compare: Any) -> None:
         """Custom date: the calendar shows December 2026, cursor on the 22nd (30 days on)."""
 
@@ -131,6 +150,13 @@ class TestSecretDialog:
         )
         assert snap_compare(ModalHost(dialog), terminal_size=(100, 30), run_before=settle)
 
+    def test_80x24(self, snap_compare: Any) -> None:
+        """The same dialog at 80x24: the key whole, both buttons and the footer visible."""
+        dialog = SecretDialog(
+            CreatedKey(fake_key(), FAKE_SECRET), "http://127.0.0.1:8765", env={}
+        )
+        assert snap_compare(ModalHost(dialog), terminal_size=(80, 24), run_before=settle)
+
 
 class TestEditKeyModal:
     def test_expired_key(self, snap_compare: Any) -> None:
@@ -139,6 +165,48 @@ class TestEditKeyModal:
         key = fake_key(expires_at=NOW - timedelta(days=3), status=KeyStatus.EXPIRED)
         modal = EditKeyModal(key, POLICY, never_edit, CLOCK, zone=UTC)
         assert snap_compare(ModalHost(modal), terminal_size=(100, 34), run_before=settle)
+
+
+    def test_80x24_last_field_with_errors(self, snap_compare: Any) -> None:
+        """80x24, name emptied and a custom date without a day, ctrl+s, then tab to the
+        expiry choices: they are focused, the calendar and "Pick a date in the calendar"
+        under it in view, the summary line and Save at the bottom."""
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            pilot.app.screen.query_one("#name", Input).value = ""
+            await pilot.press("tab", "tab", "6", "ctrl+s", "tab", "tab")
+            await settle(pilot)
+
+        modal = EditKeyModal(fake_key(), POLICY, never_edit, CLOCK, zone=UTC)
+        assert snap_compare(ModalHost(modal), terminal_size=(80, 24), run_before=run_before)
+
+
+class TestExtendDaysModal:
+    def test_80x24_with_error(self, snap_compare: Any) -> None:
+        """80x24, 0 days then enter: the field focused with "Enter a number of days, 1 to
+        36500." under it, Cancel and Continue, 'esc Cancel' in the footer."""
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await pilot.press("backspace", "backspace", "0", "enter")
+            await settle(pilot)
+
+        assert snap_compare(AdminModalHost(ExtendDaysModal()), terminal_size=(80, 24),
+                            run_before=run_before)
+
+
+class TestExportModal:
+    def test_80x24_with_error(self, snap_compare: Any) -> None:
+        """80x24, a path in a folder that does not exist: the path field focused with "No
+        such folder: /nonexistent-agentkeys" under it, Cancel and Export."""
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            pilot.app.screen.query_one("#export-path", Input).value = (
+                "/nonexistent-agentkeys/keys.csv")
+            await pilot.press("enter")
+            await settle(pilot)
+
+        modal = ExportModal(Path("~/agentkeys-export-2026-11-22.csv"), 1234)
+        assert snap_compare(AdminModalHost(modal), terminal_size=(80, 24), run_before=run_before)
 
 
 class TestConfirmModal:
