@@ -143,6 +143,7 @@ async def main() -> None:
     await shot("audit-log", audit)
     try:
         await shot("admin", admin, size=(120, 34))
+        await shot("admin-80x24", admin, size=(80, 24))
     except Exception as exc:  # one failed shot must not stop the others; say so
         print(f"  admin: skipped ({type(exc).__name__}: {exc})")
 
