@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "ui"))
 from test_admin_screen import settle
 from test_admin_support import AdminHost, Backend, make_backend
 
-from tui_app.ui.admin.screen import PRESETS
+from tui_app.ui.admin.screen import PRESETS, AdminScreen
 
 WIDE = (120, 32)
 SMALL = (80, 24)
@@ -36,6 +36,14 @@ def host(tmp_path: Path, role: str = "admin") -> tuple[AdminHost, Backend]:
 
 
 async def loaded(pilot: Pilot[None]) -> None:
+    """Rows and counts in. The counts start once the first page is drawn, and under a
+    modal that can be later than a quiet moment: wait for them by name."""
+    await settle(pilot, pilot.app)  # type: ignore[arg-type]
+    admin = next((s for s in pilot.app.screen_stack if isinstance(s, AdminScreen)), None)
+    for _ in range(400):
+        if admin is None or admin.counts is not None:
+            break
+        await pilot.pause(0.025)
     await settle(pilot, pilot.app)  # type: ignore[arg-type]
 
 

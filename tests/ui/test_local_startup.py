@@ -14,6 +14,7 @@ import httpx
 import pytest
 from shell_helpers import settle, wait_for
 
+from tui_app import local_state
 from tui_app.client import local_server
 from tui_app.client.prefetch import Prefetch
 from tui_app.ui.app import AgentKeysApp
@@ -91,10 +92,18 @@ async def test_a_stopped_local_server_is_started_again(home: Path) -> None:
     app = AgentKeysApp(Target(home=home, local=local))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.status.state is ConnectionState.CONNECTED)
+        first = local_state.read_state(local_state.data_dir(home))
+        assert first is not None
         local_server.stop(home)  # idle timeout, kill or upgrade: all look like this
         app._health()  # what the keep-alive timer and the retry probe call
-        await wait_for(pilot, lambda: app.server_url != url, timeout=30)
+
+        def restarted() -> bool:
+            # The same port (one per data directory), but another process and token.
+            state = local_state.read_state(local_state.data_dir(home))
+            return state is not None and state.pid != first.pid
+        await wait_for(pilot, restarted, timeout=30)
         await wait_for(pilot, lambda: app.status.state is ConnectionState.CONNECTED)
+        assert app.server_url == url
         app.screen.action_refresh_keys()  # type: ignore[attr-defined]
         await settle(pilot)
         assert _active_names(app) == ["survivor"]
