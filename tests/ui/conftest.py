@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tui_app.client import local_server
 from tui_app.server.embedded import EmbeddedServer, start_embedded
 
 START = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -45,3 +46,14 @@ def ui_server(tmp_path: Path, ui_clock: MovableClock, monkeypatch: pytest.Monkey
     embedded = start_embedded(tmp_path, clock=ui_clock)
     yield embedded
     embedded.stop()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """AGENTKEYS_HOME for a real local server (no server or token from the environment);
+    the server is stopped after the test."""
+    monkeypatch.setenv("AGENTKEYS_HOME", str(tmp_path))
+    monkeypatch.delenv("AGENTKEYS_SERVER", raising=False)
+    monkeypatch.delenv("AGENTKEYS_TOKEN", raising=False)
+    yield tmp_path
+    local_server.stop(tmp_path)

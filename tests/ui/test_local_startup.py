@@ -5,14 +5,12 @@ killed, upgraded) brought back while the app stays open."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from shell_helpers import settle, wait_for
+from shell_helpers import add_keys, settle, wait_for
 
 from tui_app import local_state
 from tui_app.client import local_server
@@ -21,22 +19,6 @@ from tui_app.ui.app import AgentKeysApp
 from tui_app.ui.backend import Target, surely_embedded
 from tui_app.ui.my_keys.key_list import KeyList
 from tui_app.ui.session import ConnectionState
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("AGENTKEYS_HOME", str(tmp_path))
-    monkeypatch.delenv("AGENTKEYS_SERVER", raising=False)
-    monkeypatch.delenv("AGENTKEYS_TOKEN", raising=False)
-    yield tmp_path
-    local_server.stop(tmp_path)
-
-
-def _add_keys(url: str, token: str, *names: str) -> None:
-    expires = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    for name in names:
-        httpx.post(f"{url}/v1/keys", headers={"Authorization": f"Bearer {token}"},
-                   json={"name": name, "expires_at": expires}, timeout=10).raise_for_status()
 
 
 def _active_names(app: Any) -> list[str]:
@@ -60,7 +42,7 @@ def test_target_opens_the_local_server_and_leaves_it_running(home: Path) -> None
 async def test_prefetched_keys_show_before_the_client_is_loaded(home: Path) -> None:
     """When the local server runs, the keys come before the client (httpx) is loaded."""
     url, token = local_server.connect(home).wait()
-    _add_keys(url, token, "ci-deploy", "claude-code")
+    add_keys(url, token, "ci-deploy", "claude-code")
     local = local_server.connect(home)
     assert local.running == (url, token)
     prefetch = Prefetch(url, token)
@@ -88,7 +70,7 @@ def _wait_until(condition: Any, seconds: float = 10.0) -> bool:
 async def test_a_stopped_local_server_is_started_again(home: Path) -> None:
     local = local_server.connect(home)
     url, token = local.wait()
-    _add_keys(url, token, "survivor")
+    add_keys(url, token, "survivor")
     app = AgentKeysApp(Target(home=home, local=local))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.status.state is ConnectionState.CONNECTED)
@@ -128,7 +110,7 @@ async def test_prefetched_rows_fill_the_pane(home: Path, size: tuple[int, int]) 
     takes what the others leave, at any terminal size, from the first rows on."""
     name = "a-rather-long-key-name-for-the-ci-deploy-robot"
     url, token = local_server.connect(home).wait()
-    _add_keys(url, token, name)
+    add_keys(url, token, name)
     local = local_server.connect(home)
     prefetch = Prefetch(url, token)
     assert _wait_until(prefetch.ready)
