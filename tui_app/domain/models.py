@@ -128,13 +128,17 @@ class Me:
     user: User
     policy: Policy
     server_version: str
+    # Where agents reach the server, when it says (else: the URL this client uses).
+    public_url: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Me:
+        server = data.get("server", {})
         return cls(
             user=User.from_json(data["user"]),
             policy=Policy.from_json(data["policy"]),
-            server_version=data.get("server", {}).get("version", ""),
+            server_version=server.get("version", ""),
+            public_url=server.get("public_url") or None,
         )
 
 

@@ -68,6 +68,17 @@ class Settings:
     migrate_on_start: bool = True
     # Host names the server answers to (server/host_names.py); None or ("*",): any name.
     allowed_hosts: tuple[str, ...] | None = None
+    # The URL agents reach this server at, when it differs from the one the TUI or CLI
+    # uses (a proxy, a public name): connection settings for agents are built from it.
+    public_url: str | None = None
+    # Agent activity is kept this many days, then pruned.
+    activity_days: int = 90
+    # Proxies whose X-Forwarded-For names the agent's address in its activity; from any
+    # other peer the header is ignored (anyone can send it).
+    trusted_proxies: tuple[str, ...] = ()
+    # Activity is written in batches off the request path, at most this long after the
+    # call: a crash loses at most this much of it (never a key change or audit entry).
+    activity_flush_s: float = 1.0
     extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -94,7 +105,9 @@ class Settings:
         """Settings for `agentkeys serve`: AGENTKEYS_DATABASE_URL, AGENTKEYS_PEPPER (the
         pepper itself, hex; wins) or AGENTKEYS_PEPPER_FILE (default: config dir/pepper),
         AGENTKEYS_MAX_LIFETIME_DAYS, AGENTKEYS_KEY_ENV, AGENTKEYS_REQUIRE_TERMS,
-        AGENTKEYS_ALLOWED_HOSTS (comma-separated host names; unset or empty: None).
+        AGENTKEYS_ALLOWED_HOSTS (comma-separated host names; unset or empty: None),
+        AGENTKEYS_PUBLIC_URL, AGENTKEYS_ACTIVITY_DAYS, AGENTKEYS_TRUSTED_PROXIES
+        (comma-separated addresses).
 
         Every server sharing one database must use the same pepper."""
         url = database_url or os.environ.get("AGENTKEYS_DATABASE_URL") or default_database_url()
@@ -104,6 +117,7 @@ class Settings:
             from tui_app.server.host_names import parse_allowed_hosts
 
             values["allowed_hosts"] = parse_allowed_hosts(os.environ["AGENTKEYS_ALLOWED_HOSTS"])
+        values.update(agent_settings_from_env(os.environ))
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
@@ -132,6 +146,40 @@ def policy_from_env(env: Mapping[str, str]) -> dict[str, object]:
         values["require_terms"] = env["AGENTKEYS_REQUIRE_TERMS"].strip().lower() in (
             "1", "true", "yes", "on",
         )
+    return values
+
+
+def agent_settings_from_env(env: Mapping[str, str]) -> dict[str, object]:
+    """AGENTKEYS_PUBLIC_URL, AGENTKEYS_ACTIVITY_DAYS and AGENTKEYS_TRUSTED_PROXIES, as
+    Settings fields."""
+    values: dict[str, object] = {}
+    public_url = env.get("AGENTKEYS_PUBLIC_URL", "").strip()
+    if public_url:
+        if not public_url.startswith(("http://", "https://")) or " " in public_url:
+            raise SettingsError("AGENTKEYS_PUBLIC_URL should be the URL agents reach the "
+                                f"server at, like https://keys.example.com, not {public_url[:40]!r}.")
+        values["public_url"] = public_url.rstrip("/")
+    days = env.get("AGENTKEYS_ACTIVITY_DAYS", "").strip()
+    if days:
+        if not (days.isascii() and days.isdigit()) or int(days) < 1:
+            raise SettingsError("AGENTKEYS_ACTIVITY_DAYS should be a whole number of days "
+                                f"(at least 1), not {days[:20]!r}.")
+        values["activity_days"] = int(days)
+    proxies = env.get("AGENTKEYS_TRUSTED_PROXIES", "").strip()
+    if proxies:
+        import ipaddress
+
+        found = []
+        for entry in (part.strip() for part in proxies.split(",")):
+            if not entry:
+                continue
+            try:
+                found.append(str(ipaddress.ip_address(entry)))
+            except ValueError:
+                raise SettingsError("AGENTKEYS_TRUSTED_PROXIES should list the proxies' IP "
+                                    f"addresses, comma-separated; {entry[:40]!r} is not one."
+                                    ) from None
+        values["trusted_proxies"] = tuple(found)
     return values
 
 

@@ -174,6 +174,8 @@ class PolicyOut(BaseModel):
 
 class ServerOut(BaseModel):
     version: str
+    # Where agents reach this server (AGENTKEYS_PUBLIC_URL); null: the URL in use.
+    public_url: str | None = None
 
 
 class MeOut(BaseModel):

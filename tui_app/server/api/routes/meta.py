@@ -31,5 +31,6 @@ def me(request: Request, caller: User) -> MeOut:
         policy=PolicyOut(max_lifetime_days=policy.max_lifetime_days,
                          require_terms=policy.require_terms,
                          key_env=policy.key_env),  # type: ignore[arg-type]
-        server=ServerOut(version=backend.settings.version),
+        server=ServerOut(version=backend.settings.version,
+                         public_url=backend.settings.public_url),
     )
