@@ -7,7 +7,7 @@ exactly these fields. Parsing is tolerant of extra fields so older clients keep 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from tui_app.domain.clock import parse_rfc3339
@@ -165,6 +165,59 @@ class AuditEvent:
             source=data.get("source", "api"),
             details=data.get("details") or {},
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityEntry:
+    """One use of an agent key: a verify, a whoami or an MCP tool call, and its result
+    (`code` is VALID or why it was refused). What agents did, apart from the audit log
+    of what people changed."""
+
+    id: str
+    at: datetime
+    key_id: str
+    key_name: str | None  # None once the key is deleted
+    owner: UserRef | None
+    channel: str  # verify, whoami, mcp
+    tool: str | None
+    code: str
+    client: str | None
+    ip: str | None
+    session_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.code == "VALID"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ActivityEntry:
+        return cls(
+            id=data["id"],
+            at=parse_rfc3339(data["at"]),  # type: ignore[arg-type]
+            key_id=data["key_id"],
+            key_name=data.get("key_name"),
+            owner=UserRef.from_json(data.get("owner")),
+            channel=data["channel"],
+            tool=data.get("tool"),
+            code=data["code"],
+            client=data.get("client"),
+            ip=data.get("ip"),
+            session_id=data.get("session_id"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UsageDay:
+    """A key's calls on one UTC day: accepted and refused."""
+
+    date: date
+    ok: int
+    refused: int
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> UsageDay:
+        return cls(date=date.fromisoformat(data["date"]), ok=int(data["ok"]),
+                   refused=int(data["refused"]))
 
 
 T = TypeVar("T")

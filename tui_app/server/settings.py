@@ -156,8 +156,9 @@ def agent_settings_from_env(env: Mapping[str, str]) -> dict[str, object]:
     public_url = env.get("AGENTKEYS_PUBLIC_URL", "").strip()
     if public_url:
         if not public_url.startswith(("http://", "https://")) or " " in public_url:
-            raise SettingsError("AGENTKEYS_PUBLIC_URL should be the URL agents reach the "
-                                f"server at, like https://keys.example.com, not {public_url[:40]!r}.")
+            raise SettingsError(
+                "AGENTKEYS_PUBLIC_URL should be the URL agents reach the server at, like "
+                f"https://keys.example.com, not {public_url[:40]!r}.")
         values["public_url"] = public_url.rstrip("/")
     days = env.get("AGENTKEYS_ACTIVITY_DAYS", "").strip()
     if days:

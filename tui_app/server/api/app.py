@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
 from fastapi import FastAPI
 
 from tui_app import __version__
@@ -17,7 +20,9 @@ def create_app(settings: Settings) -> FastAPI:
     engine = db.create_engine(settings.database_url)
     if settings.migrate_on_start:
         migrations.migrate(engine)
+    backend = Backend(engine, settings)
     app = FastAPI(
+        lifespan=_lifespan(backend),
         title="agentkeys",
         version=__version__,
         description="Key management for AI agents' API keys.",
@@ -25,7 +30,7 @@ def create_app(settings: Settings) -> FastAPI:
         # the Host header, a name the client chose: a path we do not serve is a 404.
         redirect_slashes=False,
     )
-    app.state.backend = Backend(engine, settings)
+    app.state.backend = backend
     # The embedded server and the tests reach these two directly.
     app.state.settings = settings
     app.state.engine = engine
@@ -41,6 +46,17 @@ def create_app(settings: Settings) -> FastAPI:
     for module in _route_modules():
         app.include_router(module.router)
     return app
+
+
+def _lifespan(backend: Backend) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:  # the activity still waiting for its batch is written before we go
+            await backend.activity.close()
+
+    return lifespan
 
 
 def freeze_heap() -> None:
@@ -60,10 +76,10 @@ def freeze_heap() -> None:
 
 
 def _route_modules() -> list:  # type: ignore[type-arg]
-    from tui_app.server.api.routes import admin, audit, users, verify
+    from tui_app.server.api.routes import activity, admin, audit, users, verify
 
     # verify first: it is the hot path, and routing tries routes in order.
-    return [verify, meta, keys, admin, audit, users]
+    return [verify, meta, keys, admin, audit, users, activity]
 
 
 def app_from_env() -> FastAPI:

@@ -23,7 +23,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from tui_app.domain.clock import to_rfc3339
-from tui_app.domain.models import AgentKey, AuditEvent, BulkResult, User, UserRef
+from tui_app.domain.models import (
+    ActivityEntry,
+    AgentKey,
+    AuditEvent,
+    BulkResult,
+    User,
+    UserRef,
+)
 from tui_app.domain.sanitize import is_storable
 
 
@@ -214,6 +221,44 @@ class AuditEventOut(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditEventOut]
     next_cursor: str | None
+
+
+class ActivityEntryOut(BaseModel):
+    id: str
+    at: str
+    key_id: str
+    key_name: str | None
+    owner: UserRefOut | None
+    channel: str
+    tool: str | None
+    code: str
+    client: str | None
+    ip: str | None
+    session_id: str | None
+
+    @classmethod
+    def of(cls, entry: ActivityEntry) -> ActivityEntryOut:
+        return cls(
+            id=entry.id, at=to_rfc3339(entry.at) or "", key_id=entry.key_id,
+            key_name=entry.key_name, owner=UserRefOut.of(entry.owner),
+            channel=entry.channel, tool=entry.tool, code=entry.code, client=entry.client,
+            ip=entry.ip, session_id=entry.session_id,
+        )
+
+
+class ActivityPage(BaseModel):
+    items: list[ActivityEntryOut]
+    next_cursor: str | None
+
+
+class UsageDayOut(BaseModel):
+    date: str
+    ok: int
+    refused: int
+
+
+class UsageOut(BaseModel):
+    days: list[UsageDayOut]
 
 
 class BulkItemOut(BaseModel):

@@ -1,13 +1,15 @@
-"""What every use case works with: the database and the server's settings."""
+"""What every use case works with: the database, the server's settings, and the
+activity waiting to be written."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
 from tui_app.domain.models import Policy
+from tui_app.server.services.activity_recorder import ActivityRecorder
 from tui_app.server.settings import Settings
 
 
@@ -15,6 +17,11 @@ from tui_app.server.settings import Settings
 class Backend:
     engine: Engine
     settings: Settings
+    # This process's agent activity, waiting for its batch write.
+    activity: ActivityRecorder = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "activity", ActivityRecorder(self.engine, self.settings))
 
     def now(self) -> datetime:
         return self.settings.clock()

@@ -73,16 +73,25 @@ def _sort_value_ok(sort: str, value: Any) -> bool:
 
 
 def encode_audit_cursor(seq: int | None) -> str | None:
-    return None if seq is None else _b64(f"a:{seq}")
+    return encode_seq_cursor(seq, "a")
 
 
 def decode_audit_cursor(cursor: str | None) -> int | None:
+    return decode_seq_cursor(cursor, "a")
+
+
+def encode_seq_cursor(seq: int | None, kind: str) -> str | None:
+    """A cursor into an append-only log read newest first (audit "a", activity "v")."""
+    return None if seq is None else _b64(f"{kind}:{seq}")
+
+
+def decode_seq_cursor(cursor: str | None, kind: str) -> int | None:
     if not cursor:
         return None
     try:
         prefix, _, number = _unb64(cursor).decode("ascii").partition(":")
         seq = whole_number(number)
-        if prefix != "a" or seq is None:
+        if prefix != kind or seq is None:
             raise ValueError
         return seq
     except (ValueError, binascii.Error, UnicodeError):

@@ -17,6 +17,7 @@ from tui_app.domain.models import AgentKey
 from tui_app.domain.roles import Role
 from tui_app.domain.verify import Code, RateWindow
 from tui_app.server import security
+from tui_app.server.services.activity_recorder import AgentCall
 from tui_app.server.services.auth import check_login_row
 from tui_app.server.services.backend import Backend
 from tui_app.server.store.verify_access import verify_store
@@ -61,14 +62,16 @@ def admit_gateway(row: CallerRow | None, now: datetime) -> CallerRow:
 async def verify_key(
     backend: Backend, key: str | None, *, tool: str | None = None,
     access: str | None = None, gateway_digest: str | None = None,
-    use_tool: str | None = None,
+    use_tool: str | None = None, call: AgentCall | None = None,
 ) -> Verdict:
     """Judge `key` for a call of `tool` with `access`, and count it as a use.
 
     `gateway_digest`: the digest of the caller's login token when its sign-in is not
     remembered; it is read with the key and checked before anything is written or
     answered (Unauthorized, Forbidden), and the verdict carries it. `use_tool`: what the
-    last use records when it is not the tool checked (whoami records "whoami")."""
+    last use records when it is not the tool checked (whoami records "whoami"). `call`:
+    how the key came; when given, the outcome for a key we know is recorded as activity
+    (accepted or refused)."""
     settings = backend.settings
     now = settings.clock()
     problem = rules.presented_key_problem(key)
@@ -84,6 +87,7 @@ async def verify_key(
         return Verdict(code, rules.MESSAGES[code], now, gateway=gateway)
     found = key_record(row, now)
     if code != "VALID":
+        _record(backend, call, row.id, row.owner_id, now, tool, code)
         return Verdict(code, rules.MESSAGES[code], now, found, gateway=gateway)
     window = None
     if row.rate_limit_rpm:
@@ -93,6 +97,7 @@ async def verify_key(
             await store.forget_windows_before(row.id, start)
         window = RateWindow(limit=row.rate_limit_rpm, count=count, start=start)
         if window.exceeded:
+            _record(backend, call, row.id, row.owner_id, now, tool, "RATE_LIMITED")
             return Verdict("RATE_LIMITED", rules.MESSAGES["RATE_LIMITED"], now, found,
                            window, gateway)
     resolution = timedelta(seconds=settings.last_used_resolution_s)
@@ -100,4 +105,12 @@ async def verify_key(
         used = use_tool if use_tool is not None else tool
         await store.record_use(row.id, now, unless_since=now - resolution,
                                tool=used[:LAST_USED_TOOL_MAX] if used else None)
+    _record(backend, call, row.id, row.owner_id, now, tool, "VALID")
     return Verdict("VALID", None, now, found, window, gateway)
+
+
+def _record(backend: Backend, call: AgentCall | None, key_id: str, owner_id: str,
+            at: datetime, tool: str | None, code: str) -> None:
+    if call is not None:
+        backend.activity.record(at=at, key_id=key_id, owner_id=owner_id, call=call,
+                                tool=tool, code=code)

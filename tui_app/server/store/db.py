@@ -233,6 +233,29 @@ audit = sa.Table(
     sa.Index("ix_audit_action", "action", "seq"),
 )
 
+# What agents did with their keys (verify, whoami, MCP tool calls), apart from the audit
+# log of what people changed. Append-only, written in batches, pruned by age. The owner
+# is kept with each entry so visibility needs no join, and survives the key's deletion.
+activity = sa.Table(
+    "activity",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("at", Millis, nullable=False),
+    sa.Column("key_id", _text_c(40), nullable=False),
+    sa.Column("owner_id", sa.String(40), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),  # verify, whoami, mcp
+    sa.Column("tool", sa.String(64)),
+    sa.Column("code", sa.String(32), nullable=False),  # VALID or the refusal's code
+    sa.Column("client", sa.String(100)),
+    sa.Column("ip", sa.String(64)),
+    sa.Column("session_id", sa.String(40)),
+    sa.Index("ix_activity_key", "key_id", "seq"),
+    sa.Index("ix_activity_owner", "owner_id", "seq"),
+    sa.Index("ix_activity_key_at", "key_id", "at"),
+    sa.Index("ix_activity_at", "at"),
+)
+
 idempotency = sa.Table(
     "idempotency",
     metadata,

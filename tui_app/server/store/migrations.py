@@ -236,6 +236,10 @@ def _v6_not_members_index(conn: Connection) -> None:
 
 
 # Append only; never edit a migration that has shipped.
+def _v7_activity(conn: Connection) -> None:
+    db.activity.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "covering index for status totals", _v2_state_index),
@@ -243,6 +247,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (4, "trigram index for text search (SQLite FTS5)", _v4_sqlite_search),
     (5, "key_teams: team listings in any order as one index range", _v5_key_teams),
     (6, "index of the users who are not plain members", _v6_not_members_index),
+    (7, "agent activity, apart from the audit log", _v7_activity),
 ]
 
 

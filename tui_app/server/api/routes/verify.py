@@ -31,6 +31,7 @@ from tui_app.server.api.deps import (
     unauthorized,
 )
 from tui_app.server.api.errors import ApiProblem, validation_failed
+from tui_app.server.api.peers import agent_call
 from tui_app.server.api.schemas import (
     ERROR_RESPONSES,
     AgentKeyOut,
@@ -164,7 +165,8 @@ async def verify(request: Request) -> Response:
     body = await _verify_body(request)
     verdict = await verify_key(
         backend_of(request), body.key, tool=body.tool, access=body.access,
-        gateway_digest=None if remembered else gateway_digest)
+        gateway_digest=None if remembered else gateway_digest,
+        call=agent_call(request, "verify"))
     if verdict.gateway is not None:
         _remember_gateway(request, gateway_digest)
     return Response(_verify_out(verdict).model_dump_json(), media_type="application/json")
@@ -181,7 +183,8 @@ router.add_api_route(
 @router.get("/v1/agent/whoami", response_model=AgentKeyOut, tags=["agents"],
             summary="The calling agent key's own metadata (counts as a use)")
 async def whoami(request: Request) -> Response:
-    verdict = await verify_key(backend_of(request), bearer_token(request), use_tool="whoami")
+    verdict = await verify_key(backend_of(request), bearer_token(request), use_tool="whoami",
+                               call=agent_call(request, "whoami"))
     if verdict.code == "RATE_LIMITED":
         raise ApiProblem(429, "RATE_LIMITED", verdict.message or "",
                          headers={"Retry-After": str(verdict.retry_after or 60)})
