@@ -19,12 +19,14 @@ from tui_app.client.errors import ApiError, ServerUnreachable
 from tui_app.client.wire import OWN_KEYS_PAGE, key_page, request_headers
 from tui_app.domain.clock import to_rfc3339
 from tui_app.domain.models import (
+    ActivityEntry,
     AgentKey,
     AuditEvent,
     BulkResult,
     CreatedKey,
     Me,
     Page,
+    UsageDay,
     User,
 )
 
@@ -45,6 +47,11 @@ def _statuses(status: str | Iterable[str] | None) -> str | None:
     if status is None or isinstance(status, str):
         return status
     return ",".join(status)
+
+
+def _activity_page(data: dict[str, Any]) -> Page[ActivityEntry]:
+    return Page(items=tuple(ActivityEntry.from_json(item) for item in data["items"]),
+                next_cursor=data.get("next_cursor"))
 
 
 class ApiClient:
@@ -279,6 +286,48 @@ class ApiClient:
             items=tuple(AuditEvent.from_json(item) for item in data["items"]),
             next_cursor=data.get("next_cursor"),
         )
+
+    # -- activity ---------------------------------------------------------------
+
+    async def key_activity(
+        self,
+        key_id: str,
+        *,
+        result: str | None = None,
+        channel: str | None = None,
+        tool: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[ActivityEntry]:
+        """What agents did with one key, newest first; result is "ok" or "refused"."""
+        params = {"result": result, "channel": channel, "tool": tool or None,
+                  "limit": limit, "cursor": cursor}
+        return _activity_page(
+            await self._request("GET", _key_path(key_id, "activity"), params=params))
+
+    async def key_usage(self, key_id: str, *, days: int = 30) -> tuple[UsageDay, ...]:
+        """Calls per UTC day, oldest first, days without calls included."""
+        data = await self._request("GET", _key_path(key_id, "usage"), params={"days": days})
+        return tuple(UsageDay.from_json(day) for day in data["days"])
+
+    async def activity(
+        self,
+        *,
+        key: str | None = None,
+        owner: str | None = None,
+        tool: str | None = None,
+        code: str | None = None,
+        result: str | None = None,
+        channel: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[ActivityEntry]:
+        """Activity across the keys the caller may see, newest first."""
+        params = {"key": key or None, "owner": owner or None, "tool": tool or None,
+                  "code": code or None, "result": result, "channel": channel,
+                  "since": to_rfc3339(since), "limit": limit, "cursor": cursor}
+        return _activity_page(await self._request("GET", "/v1/activity", params=params))
 
     # -- users ------------------------------------------------------------------
 
