@@ -11,6 +11,7 @@ from datetime import timedelta
 import pyperclip
 import pytest
 from rich.text import Text
+from shell_helpers import screen_text
 from test_modal_support import (
     Backend,
     ModalHost,
@@ -18,6 +19,7 @@ from test_modal_support import (
 )
 from textual.widgets import Button, Static
 
+from tui_app.domain.connect import CLIENTS, connection_settings
 from tui_app.domain.models import CreatedKey
 from tui_app.ui.clipboard import FALLBACK_LABEL, LOCAL_LABEL, SSH_LABEL, CopyMethod
 from tui_app.ui.modals.confirm import ConfirmModal
@@ -51,7 +53,7 @@ def status(app: ModalHost) -> str:
     return str(app.screen.query_one("#copy-status", Static).render())
 
 
-async def test_shows_secret_curl_and_placeholder(created: CreatedKey, backend: Backend) -> None:
+async def test_shows_secret_curl_and_connect_card(created: CreatedKey, backend: Backend) -> None:
     app = ModalHost()
     async with app.run_test(size=SIZE) as pilot:
         app.open(SecretDialog(created, backend.url, clipboard=FakeClipboard(), env={}))
@@ -63,9 +65,13 @@ async def test_shows_secret_curl_and_placeholder(created: CreatedKey, backend: B
         assert f"Authorization: Bearer {created.secret}" in curl
         warning = str(screen.query_one("#secret-warning", Static).render())
         assert "will not be shown again" in warning
-        snippets = str(screen.query_one("#agent-snippets", Static).render())
-        assert "arrive with MCP support" in snippets
-        assert created.secret not in repr(screen)
+        card = screen.query_one("#connect-card")
+        assert "arrive with MCP support" not in screen_text(app)
+        assert created.secret not in repr(screen) and created.secret not in repr(card)
+        for client in CLIENTS:
+            shown = str(card.query_one(f"#connect-{client} .connect-text", Static).render())
+            assert shown == connection_settings(
+                f"{backend.url}/v1/mcp", client, created.secret).text
 
 
 async def test_c_copies_locally_then_enter_closes(created: CreatedKey) -> None:

@@ -21,6 +21,7 @@ from textual.worker import Worker
 
 from tui_app.client.errors import ServerUnreachable
 from tui_app.domain.status import KeyStatus
+from tui_app.ui.connect.binding import CONNECT_BINDING
 from tui_app.ui.my_keys.confirmations import (
     delete_question,
     disable_question,
@@ -57,6 +58,7 @@ class MyKeysScreen(Screen[None]):
                 tooltip="Revoke the highlighted key for good"),
         Binding("delete", "delete_key", "Delete", id="delete-key", key_display="del",
                 tooltip="Delete an inactive, expired or revoked key"),
+        CONNECT_BINDING,
         Binding("slash", "filter_keys", "Filter", id="filter-keys", key_display="/",
                 tooltip="Show only keys whose name, description, id or tools match"),
         # Not in the footer, which is full at 80 columns: the list reloads after every change.
@@ -290,7 +292,15 @@ class MyKeysScreen(Screen[None]):
         if created is None:
             return
         self.load_keys(keep_id=created.key.id)
-        await self.app.push_screen_wait(SecretDialog(created, session.server_url))
+        await self.app.push_screen_wait(SecretDialog(created, session.server_url,
+                                                     public_url=me.public_url))
+
+    def action_connect_agent(self) -> None:
+        if not self._ready():
+            return
+        from tui_app.ui.connect.screen import open_connect
+
+        open_connect(self, self.session, self.selected_key)
 
     @work(exclusive=True, group="key-action", exit_on_error=False)
     async def action_edit_key(self) -> None:

@@ -3,6 +3,10 @@
 The secret is rendered as plain Text in a selectable box (so it can be selected by
 hand where no clipboard works), copied with `c`, and never passed to a log, a
 notification or a worker's arguments. Closing without copying asks again.
+
+Below it, the "Connect an agent" card gives each client's lines with the secret in
+them, each with its own copy action (`1` to `6`); copying those counts as a copy too,
+since the secret goes with them.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
+from tui_app.domain.connect import all_connection_settings, mcp_url
 from tui_app.domain.models import CreatedKey
 from tui_app.ui.clipboard import (
     FALLBACK_LABEL,
@@ -29,23 +34,23 @@ from tui_app.ui.clipboard import (
     copy_locally,
     over_ssh,
 )
+from tui_app.ui.connect.card import CARD_CSS, COPY_BINDINGS, ConnectCard
 from tui_app.ui.modals.confirm import ConfirmModal
 from tui_app.ui.safe import safe_text
 
 NOT_COPIED = "You have not copied the key. It will not be shown again. Close anyway?"
-SNIPPETS_LATER = (
-    "Agent connection snippets (Claude Code, Codex, Cursor…) arrive with MCP support."
-)
 
 
 class SecretDialog(ModalScreen[None]):
-    CSS_PATH = "secret.tcss"  # loaded when first shown, not before the first frame
+    # Loaded when first shown, not before the first frame.
+    CSS_PATH = ["secret.tcss", CARD_CSS]
     BINDINGS = [
         Binding("c", "copy_secret", "Copy", id="secret-copy",
                 tooltip="Copy the key (desktop clipboard, or OSC 52 over SSH)"),
         Binding("enter", "continue", "I copied it, continue", id="secret-continue",
                 tooltip="Close the dialog; asks again if nothing was copied"),
         Binding("escape", "continue", "Close", show=False),
+        *COPY_BINDINGS,
     ]
 
     def __init__(
@@ -55,6 +60,7 @@ class SecretDialog(ModalScreen[None]):
         *,
         clipboard: LocalClipboard | None = None,
         env: Mapping[str, str] | None = None,
+        public_url: str | None = None,
     ) -> None:
         super().__init__()
         self._created = created
@@ -62,6 +68,10 @@ class SecretDialog(ModalScreen[None]):
         self._clipboard: LocalClipboard = clipboard or PyperclipClipboard()
         self._env = env  # None: os.environ, read when copying
         self.outcome: CopyOutcome | None = None
+        settings = all_connection_settings(mcp_url(self.server_url, public_url),
+                                           created.secret)
+        self._card = ConnectCard(settings, clipboard=self._clipboard, env=env,
+                                 id="connect-card")
 
     def __repr__(self) -> str:  # the default repr is harmless, but say so explicitly
         return f"SecretDialog(key={self._created.key.id!r})"
@@ -97,7 +107,7 @@ class SecretDialog(ModalScreen[None]):
                     ),
                     id="secret-reminder",
                 )
-                yield Static(Text(SNIPPETS_LATER, style="dim italic"), id="agent-snippets")
+                yield self._card
             with Horizontal(id="secret-buttons"):
                 yield Button("Copy  c", id="secret-copy", compact=True)
                 yield Button(
@@ -153,6 +163,14 @@ class SecretDialog(ModalScreen[None]):
 
     def _show_status(self, text: Text) -> None:
         self.query_one("#copy-status", Static).update(text)
+
+    def action_copy_client(self, client: str) -> None:
+        self._card.copy(client)
+
+    @on(ConnectCard.Copied)
+    def _lines_copied(self, event: ConnectCard.Copied) -> None:
+        if self.outcome is None:  # the secret went with the lines
+            self.outcome = event.outcome
 
     # -- close -------------------------------------------------------------------------
 
