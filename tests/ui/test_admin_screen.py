@@ -131,7 +131,7 @@ async def test_owner_and_team_filters(backend: Backend) -> None:
 
 
 SORTS = [("N", "name", "asc"), ("O", "owner", "asc"), ("S", "status", "asc"),
-         ("C", "created_at", "asc"), ("E", "expires_at", "desc"),
+         ("A", "created_at", "asc"), ("E", "expires_at", "desc"),
          ("L", "last_used_at", "desc")]
 
 
@@ -237,7 +237,7 @@ async def test_marks_survive_scrolling_sorting_and_filter_changes(backend: Backe
         assert "3 marked" in str(screen.query_one("#admin-totals").render())
         screen.apply_filters(Filters())
         await settle(pilot, app)
-        await pilot.press("C")  # back from name to created_at, newest first
+        await pilot.press("A")  # back from name to created_at, newest first
         await settle(pilot, app)
         assert (table.sort, table.order) == ("created_at", "desc")
         await pilot.press("home")

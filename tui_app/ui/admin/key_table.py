@@ -49,7 +49,7 @@ class Column:
     key: str  # the server's sort name, or "" when the column cannot sort
     title: str
     width: int  # 0 = takes the remaining width
-    sort_key: str = ""  # Shift+letter
+    sort_key: str = ""  # Shift+letter; created is A (k9s: age), as C connects an agent
 
 
 WIDE = (
@@ -57,7 +57,7 @@ WIDE = (
     Column("name", "Name", 0, "N"),
     Column("owner", "Owner", 18, "O"),
     Column("status", "Status", 9, "S"),
-    Column("created_at", "Created", 10, "C"),
+    Column("created_at", "Created", 10, "A"),
     Column("expires_at", "Expires", 10, "E"),
     Column("", "Scope", 10),
     Column("last_used_at", "Last used", 11, "L"),
@@ -68,7 +68,7 @@ NARROW = (
     Column("name", "Name", 0, "N"),
     Column("owner", "Owner", 11, "O"),
     Column("status", "Status", 9, "S"),
-    Column("created_at", "Created", 9, "C"),
+    Column("created_at", "Created", 9, "A"),
     Column("expires_at", "Expires", 9, "E"),
     Column("", "Scope", 5),
     Column("last_used_at", "Last used", 9, "L"),

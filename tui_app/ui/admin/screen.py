@@ -29,7 +29,7 @@ from tui_app.client.errors import ApiError, ServerUnreachable
 from tui_app.client.export import count_from_totals, export_keys
 from tui_app.domain.models import Me
 from tui_app.ui.admin import walks
-from tui_app.ui.admin.details import key_details, scope_title
+from tui_app.ui.admin.details import AdminDetails, scope_title
 from tui_app.ui.admin.filter_bar import FilterBar
 from tui_app.ui.admin.filters import PRESETS, Filters
 from tui_app.ui.admin.key_table import SORT_KEYS, KeyTable
@@ -43,6 +43,7 @@ from tui_app.ui.admin.modals import (
 )
 from tui_app.ui.admin.totals import Counts, count_keys, totals_line
 from tui_app.ui.admin.walks import both_ways
+from tui_app.ui.connect.binding import CONNECT_BINDING
 from tui_app.ui.modals.confirm import ConfirmModal
 from tui_app.ui.safe import safe_message, safe_text
 from tui_app.ui.session import Session, SessionApp
@@ -68,10 +69,10 @@ class AdminScreen(Screen[None]):
         *(
             Binding(letter, f"table('sort(\"{key}\")')",
                     "Sort" if letter == "N" else f"Sort by {key.replace('_at', '')}",
-                    show=letter == "N", key_display="⇧N/O/S/C/E/L" if letter == "N" else None,
+                    show=letter == "N", key_display="⇧N/O/S/A/E/L" if letter == "N" else None,
                     id=f"admin-sort-{key.replace('_', '-')}",
                     tooltip=f"Sort by {key.replace('_', ' ')}; again to reverse"
-                    if letter != "N" else "Shift+N name, O owner, S status, C created, "
+                    if letter != "N" else "Shift+N name, O owner, S status, A created (age), "
                     "E expires, L last used; the same key again reverses")
             for letter, key in SORT_KEYS.items()
         ),
@@ -89,6 +90,7 @@ class AdminScreen(Screen[None]):
                 tooltip="Enable the marked keys (or the highlighted one)"),
         Binding("e", "bulk('extend')", "Extend", id="admin-extend",
                 tooltip="Extend the expiry of the marked keys (or the highlighted one)"),
+        CONNECT_BINDING,
         Binding("x", "export", "Export", id="admin-export",
                 tooltip="Export the current filter to CSV or JSON"),
         Binding("r", "refresh", "Refresh", id="admin-refresh", tooltip="Reload from the server"),
@@ -102,7 +104,7 @@ class AdminScreen(Screen[None]):
     filter_bar = getters.query_one("#admin-filters", FilterBar)
     title_line = getters.query_one("#admin-title", Static)
     totals_widget = getters.query_one("#admin-totals", Static)
-    details_widget = getters.query_one("#admin-details", Static)
+    details_widget = getters.query_one("#admin-details", AdminDetails)
 
     def __init__(self) -> None:
         super().__init__(id="admin")
@@ -128,7 +130,7 @@ class AdminScreen(Screen[None]):
             yield FilterBar(id="admin-filters")
             yield Static("", id="admin-totals")
             yield KeyTable(clock=self.session.clock, id="admin-table")
-            yield Static("", id="admin-details")
+            yield AdminDetails(id="admin-details")
         yield Static("", id="admin-refused")
         if self.session.status is not None:  # a shell that shows the connection
             yield StatusBar(id="status-bar")
@@ -262,6 +264,12 @@ class AdminScreen(Screen[None]):
     def action_refresh(self) -> None:
         self.reload(keep_position=True)
 
+    def action_connect_agent(self) -> None:
+        if self._usable:
+            from tui_app.ui.connect.screen import open_connect
+
+            open_connect(self, self.session, self.table.highlighted)
+
     # -- table events ----------------------------------------------------------
 
     @on(KeyTable.SortChanged)
@@ -274,8 +282,7 @@ class AdminScreen(Screen[None]):
 
     @on(KeyTable.Highlighted)
     def _highlighted(self, event: KeyTable.Highlighted) -> None:
-        text = key_details(event.key, table_empty=self.table.row_count == 0)
-        self.details_widget.update(text, layout=False)
+        self.details_widget.show(event.key, table_empty=self.table.row_count == 0)
 
     @on(KeyTable.LoadFailed)
     def _load_failed(self, event: KeyTable.LoadFailed) -> None:
