@@ -221,3 +221,14 @@ async def test_shift_c_in_admin_opens_the_modal_for_the_highlighted_key(
         assert modal.key_name == highlighted.name
         assert admin.table.sort == "created_at"  # C no longer sorts: A does
         assert not SECRET.search(app.export_screenshot())
+
+
+def test_help_lists_connect_on_both_screens_and_in_the_dialogs() -> None:
+    from tui_app.ui.help.screen import help_rows
+
+    rows = help_rows(lambda binding: binding.key_display or binding.key, [])
+    connect = {(group, key) for group, key, what in rows if what.startswith("Connect")}
+    assert {("My keys", "C"), ("Admin", "C")} <= connect
+    dialogs = {(group, key) for group, key, what in rows if key == "1-6" and "Copy" in what}
+    assert dialogs == {("Secret dialog", "1-6"), ("Connect an agent", "1-6")}
+    assert not any(group == "Admin" and "C created" in what for group, _, what in rows)

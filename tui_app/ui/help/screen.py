@@ -27,6 +27,11 @@ DIALOG_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Forms", "arrows", "Move in the expiry choices and the calendar"),
     ("Secret dialog", "c", "Copy the new key (locally, or sent to your terminal over SSH)"),
     ("Secret dialog", "enter", "I copied it, continue"),
+    ("Secret dialog", "1-6", "Copy the lines that connect Claude Code, Codex, VS Code, "
+     "Cursor, Claude Desktop or curl, with the new key in them"),
+    ("Connect an agent", "1-6", "Copy the lines for Claude Code, Codex, VS Code, Cursor, "
+     "Claude Desktop or curl (they read the key from AGENTKEYS_AGENT_KEY)"),
+    ("Connect an agent", "escape", "Close"),
     ("Confirmations", "tab / →", "Move from Cancel to the confirming button"),
     ("Confirmations", "enter", "Press the focused button (focus starts on Cancel)"),
     ("Confirmations", "escape", "Cancel"),
