@@ -212,7 +212,7 @@ async def test_details_of_the_highlighted_key(backend: Backend) -> None:
         await settle(pilot, app)
         key = screen_of(app).table.highlighted
         assert key is not None
-        details = str(screen_of(app).query_one("#admin-details").render())
+        details = str(screen_of(app).query_one("#admin-key-text").render())
         assert key.id in details and key.owner.email in details
         assert "Rate limit" in details and "Created" in details and "Last used" in details
 
@@ -454,7 +454,7 @@ async def test_hostile_text_shows_literally(fresh_backend: Backend) -> None:
         assert table.highlighted is not None and table.highlighted.name == hostile
         row = "".join(s.text for s in table.render_line(1))
         assert hostile in row
-        details = str(screen_of(app).query_one("#admin-details").render())
+        details = str(screen_of(app).query_one("#admin-key-text").render())
         assert "[@click=app.quit]x[/]" in details
         assert "\x1b" not in details and "\u202e" not in details
         await pilot.click(KeyTable, offset=(5, 1))  # clicking the name runs nothing

@@ -230,7 +230,7 @@ async def test_details_show_fields_and_recent_events(ui_server: Any, ui_clock: A
         await settle(pilot)
         text = screen_text(app)
         for expected in ("used by the nightly job", "2026-12-20 12:00 UTC", "read only",
-                         "all tools", "no limit", "Recent activity", "created"):
+                         "all tools", "no limit", "Recent changes", "created", "Agent activity", "Calls, 30 days: 0"):
             assert expected in text, expected
 
 

@@ -1,5 +1,6 @@
 """What the Admin screen says about its keys: the details of the highlighted key in five
-lines, and the title (whose keys, which preset).
+lines and its activity under them (calls per day, the last client and address; the
+latest calls too when the terminal is tall), and the title (whose keys, which preset).
 
 Each details line is cut with an ellipsis rather than wrapped, so the panel never grows; names,
 people and tools are untrusted text and go through the sanitiser.
@@ -8,11 +9,18 @@ people and tools are untrusted text and go through the sanitiser.
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
 
 from tui_app.domain.models import AgentKey, Me
 from tui_app.domain.roles import Role
 from tui_app.domain.timefmt import absolute
+from tui_app.ui.activity.key_panel import KeyActivityPanel
 from tui_app.ui.safe import safe_text
+
+TALL = 36  # from this many lines, the latest calls show under the details
+TALL_ENTRIES = 3
 
 
 def key_details(key: AgentKey | None, *, table_empty: bool) -> Text:
@@ -61,3 +69,18 @@ def scope_title(me: Me | None, preset: str, *, changed: bool) -> Text:
     if changed:
         title.append(" (changed)", style="dim")
     return title
+
+
+class AdminDetails(Vertical):
+    """The highlighted key: its fields, then its activity (loaded when the cursor rests)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="admin-key-text")
+        yield KeyActivityPanel(compact=True, entries=0, id="admin-key-activity")
+
+    def show(self, key: AgentKey | None, *, table_empty: bool) -> None:
+        self.query_one("#admin-key-text", Static).update(
+            key_details(key, table_empty=table_empty), layout=False)
+        panel = self.query_one("#admin-key-activity", KeyActivityPanel)
+        panel.entries = TALL_ENTRIES if self.screen.size.height >= TALL else 0
+        panel.follow(key.id if key else None)

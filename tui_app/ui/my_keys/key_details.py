@@ -1,4 +1,5 @@
-"""Details of the highlighted key: every field, absolute times, and its recent events.
+"""Details of the highlighted key: every field, absolute times, what agents did with it
+(activity: calls per day and the latest calls) and what people changed (audit events).
 
 Built as a Rich grid of `Text` cells from safe_text, never markup from data.
 """
@@ -19,6 +20,7 @@ from textual.widgets import Static
 from tui_app.domain.expiry import is_expiring_soon
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.timefmt import absolute, relative
+from tui_app.ui.activity.key_panel import KeyActivityPanel
 from tui_app.ui.safe import safe_text
 from tui_app.ui.widgets.line_panel import LinePanel
 
@@ -119,12 +121,15 @@ the lines that differ from the key shown before (line_panel.py)."""
 
     def compose(self) -> ComposeResult:
         yield LinePanel(id="key-fields")
-        yield Static(Text("Recent activity", style="bold underline"), id="key-events-title")
+        yield Static(Text("Agent activity", style="bold underline"), id="key-activity-title")
+        yield KeyActivityPanel(id="key-activity")
+        yield Static(Text("Recent changes", style="bold underline"), id="key-events-title")
         yield LinePanel(id="key-events")
 
     def show(self, key: AgentKey | None, now: datetime,
              events: Sequence[AuditEvent] | None = None) -> None:
         fields = self.query_one("#key-fields", LinePanel)
+        self.query_one("#key-activity", KeyActivityPanel).follow(key.id if key else None)
         if key is None:
             fields.show(Text("No key selected. Press n to create one.", style="dim"))
             self.query_one("#key-events", LinePanel).show("")

@@ -1,0 +1,1 @@
+"""The Activity screen and the activity shown in key details."""
