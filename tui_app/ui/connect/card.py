@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
@@ -50,6 +51,23 @@ COPY_BINDINGS = [
             else f"Copy the lines for {CLIENT_TITLES[client]}")
     for number, client in enumerate(CLIENTS, start=1)
 ]
+
+
+class CardModal(ModalScreen[None]):
+    """A modal that holds a ConnectCard (`card`): `1` to `6` copy, and focusing a copy
+    button shows its whole section rather than the button alone."""
+
+    card: ConnectCard
+
+    def set_focus(self, widget: Widget | None, scroll_visible: bool = True,
+                  from_app_focus: bool = False) -> None:
+        if isinstance(widget, Button) and widget.has_class("connect-copy"):
+            scroll_visible = False  # the card scrolls to the section (show_section)
+        super().set_focus(widget, scroll_visible=scroll_visible,
+                          from_app_focus=from_app_focus)
+
+    def action_copy_client(self, client: str) -> None:
+        self.card.copy(client)
 
 
 class ConnectCard(Vertical):

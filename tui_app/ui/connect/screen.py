@@ -14,13 +14,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
 from tui_app.domain.connect import AGENT_KEY_ENV, all_connection_settings, mcp_url
 from tui_app.domain.status import KeyStatus
 from tui_app.ui.clipboard import LocalClipboard
-from tui_app.ui.connect.card import CARD_CSS, COPY_BINDINGS, ConnectCard
+from tui_app.ui.connect.card import CARD_CSS, COPY_BINDINGS, CardModal, ConnectCard
 from tui_app.ui.safe import safe_message, safe_text
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ def open_connect(screen: Screen[Any], session: Session, key: AgentKey | None) ->
     screen.app.push_screen(ConnectAgentScreen(key.name, session_mcp_url(session)))
 
 
-class ConnectAgentScreen(ModalScreen[None]):
+class ConnectAgentScreen(CardModal):
     CSS_PATH = CARD_CSS  # loaded when first shown, not before the first frame
     BINDINGS = [
         *COPY_BINDINGS,
@@ -69,12 +68,8 @@ class ConnectAgentScreen(ModalScreen[None]):
         super().__init__()
         self.key_name = key_name
         self.url = url
-        self._card = ConnectCard(all_connection_settings(url), clipboard=clipboard, env=env,
-                                 id="connect-card")
-
-    @property
-    def card(self) -> ConnectCard:
-        return self._card
+        self.card = ConnectCard(all_connection_settings(url), clipboard=clipboard, env=env,
+                                id="connect-card")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="connect-dialog"):
@@ -86,7 +81,7 @@ class ConnectAgentScreen(ModalScreen[None]):
                     f"The key's secret is not shown again: these settings read it from "
                     f"{AGENT_KEY_ENV}. Set it to the key you saved. MCP endpoint: ")
                     + safe_text(self.url), id="connect-intro")
-                yield self._card
+                yield self.card
             with Horizontal(id="connect-buttons"):
                 yield Button("Close  esc", id="connect-close", variant="primary", compact=True)
         yield Footer(compact=True)  # the modal's own keys, not the screen's below
@@ -95,9 +90,6 @@ class ConnectAgentScreen(ModalScreen[None]):
         # Close, not the first copy button: focusing a section scrolls it to the top,
         # which would hide the introduction.
         self.query_one("#connect-close", Button).focus()
-
-    def action_copy_client(self, client: str) -> None:
-        self._card.copy(client)
 
     @on(Button.Pressed, "#connect-close")
     def action_close(self) -> None:

@@ -18,7 +18,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
 from tui_app.domain.connect import all_connection_settings, mcp_url
@@ -34,14 +33,14 @@ from tui_app.ui.clipboard import (
     copy_locally,
     over_ssh,
 )
-from tui_app.ui.connect.card import CARD_CSS, COPY_BINDINGS, ConnectCard
+from tui_app.ui.connect.card import CARD_CSS, COPY_BINDINGS, CardModal, ConnectCard
 from tui_app.ui.modals.confirm import ConfirmModal
 from tui_app.ui.safe import safe_text
 
 NOT_COPIED = "You have not copied the key. It will not be shown again. Close anyway?"
 
 
-class SecretDialog(ModalScreen[None]):
+class SecretDialog(CardModal):
     # Loaded when first shown, not before the first frame.
     CSS_PATH = ["secret.tcss", CARD_CSS]
     BINDINGS = [
@@ -70,8 +69,8 @@ class SecretDialog(ModalScreen[None]):
         self.outcome: CopyOutcome | None = None
         settings = all_connection_settings(mcp_url(self.server_url, public_url),
                                            created.secret)
-        self._card = ConnectCard(settings, clipboard=self._clipboard, env=env,
-                                 id="connect-card")
+        self.card = ConnectCard(settings, clipboard=self._clipboard, env=env,
+                                id="connect-card")
 
     def __repr__(self) -> str:  # the default repr is harmless, but say so explicitly
         return f"SecretDialog(key={self._created.key.id!r})"
@@ -107,7 +106,7 @@ class SecretDialog(ModalScreen[None]):
                     ),
                     id="secret-reminder",
                 )
-                yield self._card
+                yield self.card
             with Horizontal(id="secret-buttons"):
                 yield Button("Copy  c", id="secret-copy", compact=True)
                 yield Button(
@@ -163,9 +162,6 @@ class SecretDialog(ModalScreen[None]):
 
     def _show_status(self, text: Text) -> None:
         self.query_one("#copy-status", Static).update(text)
-
-    def action_copy_client(self, client: str) -> None:
-        self._card.copy(client)
 
     @on(ConnectCard.Copied)
     def _lines_copied(self, event: ConnectCard.Copied) -> None:
