@@ -33,6 +33,12 @@ def _audit_screen() -> Screen[Any]:
     return AuditScreen()
 
 
+def _activity_screen() -> Screen[Any]:
+    from tui_app.ui.activity.screen import ActivityScreen
+
+    return ActivityScreen()
+
+
 def _admin_screen() -> Screen[Any]:
     from tui_app.ui.admin.screen import AdminScreen
 
@@ -48,7 +54,7 @@ class AgentKeysApp(SessionApp):
     COMMANDS = App.COMMANDS | {AgentKeysCommands}
     # My keys is the default screen (get_default_screen); it joins the modes in on_mount.
     DEFAULT_MODE = "my-keys"
-    MODES = {"admin": _admin_screen, "audit": _audit_screen}
+    MODES = {"admin": _admin_screen, "audit": _audit_screen, "activity": _activity_screen}
     BINDINGS = [
         Binding("1", "show_my_keys", "My keys", show=False, id="screen-my-keys",
                 tooltip="Your own keys: Active and Inactive panes"),
@@ -56,6 +62,8 @@ class AgentKeysApp(SessionApp):
                 tooltip="Every key you may manage (managers and admins)"),
         Binding("3", "show_audit", "Audit", show=False, id="screen-audit",
                 tooltip="The audit log of the keys you may see"),
+        Binding("4", "show_activity", "Activity", show=False, id="screen-activity",
+                tooltip="What agents did with the keys you may see, live"),
         Binding("question_mark", "show_help", "Help", id="help", key_display="?",
                 tooltip="Every key binding"),
         # Not in the footer: at 80 columns the footer keeps the room for the screen's own
@@ -161,6 +169,9 @@ class AgentKeysApp(SessionApp):
 
     def action_show_audit(self) -> None:
         self.switch_mode("audit")
+
+    def action_show_activity(self) -> None:
+        self.switch_mode("activity")
 
     def action_show_help(self) -> None:
         from tui_app.ui.help.screen import HelpScreen

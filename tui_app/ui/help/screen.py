@@ -45,6 +45,7 @@ def _bindings(items: Iterable[Any]) -> Iterator[Binding]:
 
 
 def _screen_groups(app_bindings: list[Any]) -> list[tuple[str, list[Any]]]:
+    from tui_app.ui.activity.screen import ActivityScreen
     from tui_app.ui.admin.screen import AdminScreen
     from tui_app.ui.audit.screen import AuditScreen
     from tui_app.ui.my_keys.screen import MyKeysScreen
@@ -54,6 +55,7 @@ def _screen_groups(app_bindings: list[Any]) -> list[tuple[str, list[Any]]]:
         ("My keys", MyKeysScreen.BINDINGS),
         ("Admin", AdminScreen.BINDINGS),
         ("Audit log", AuditScreen.BINDINGS),
+        ("Activity", ActivityScreen.BINDINGS),
     ]
 
 
