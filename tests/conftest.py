@@ -8,6 +8,7 @@
 - `clock`: a settable clock (tests move time on purpose); `server_settings`, `server_app`
   (create_app), `api` (httpx.AsyncClient over ASGITransport), `org` (people of every
   role with login tokens, created through the store).
+- `served_url`: `server_app` behind uvicorn on loopback (real HTTP, lifespan on).
 - `embedded_server`: `start_embedded()` on a temporary AGENTKEYS_HOME, stopped after.
 - Local servers (`agentkeys` with no server configured starts one that outlives it):
   every one started under this session's temporary directories is stopped at the end,
@@ -143,6 +144,33 @@ async def api(server_app: Any) -> AsyncIterator[Any]:
     transport = httpx.ASGITransport(app=server_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
+
+
+@pytest.fixture
+def served_url(server_app: Any) -> Iterator[str]:
+    """`server_app` behind a real uvicorn server on loopback, lifespan included (the MCP
+    endpoint's session manager runs in it): for real HTTP clients like the MCP SDK's."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(server_app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "the test server did not start"
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 @pytest.fixture

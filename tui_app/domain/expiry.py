@@ -10,6 +10,8 @@ from tui_app.domain.field_error import FieldError
 from tui_app.domain.status import KeyStatus
 
 DEFAULT_MAX_LIFETIME_DAYS = 365
+# The most days one extension may ask for (a hundred years); the policy may allow less.
+MAX_EXTEND_DAYS = 36_500
 DEFAULT_DAYS = 30  # a new key's lifetime when none is given
 EXPIRING_SOON_DAYS = 7  # an active key this close to its expiry is flagged
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from tui_app import __version__
 from tui_app.server import host_names
-from tui_app.server.api import errors, hosts, middleware
+from tui_app.server.api import agent_mcp, errors, hosts, middleware
 from tui_app.server.api.routes import keys, meta
 from tui_app.server.services.backend import Backend
 from tui_app.server.settings import Settings
@@ -22,7 +22,7 @@ def create_app(settings: Settings) -> FastAPI:
         migrations.migrate(engine)
     backend = Backend(engine, settings)
     app = FastAPI(
-        lifespan=_lifespan(backend),
+        lifespan=_lifespan,
         title="agentkeys",
         version=__version__,
         description="Key management for AI agents' API keys.",
@@ -45,18 +45,17 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_middleware(hosts.AllowedHosts, allowed_hosts=allowed)
     for module in _route_modules():
         app.include_router(module.router)
+    app.state.mcp_sessions = agent_mcp.install(app, backend)
     return app
 
 
-def _lifespan(backend: Backend) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with app.state.mcp_sessions.run():
         try:
             yield
         finally:  # the activity still waiting for its batch is written before we go
-            await backend.activity.close()
-
-    return lifespan
+            await app.state.backend.activity.close()
 
 
 def freeze_heap() -> None:

@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from tui_app.domain.clock import to_rfc3339
+from tui_app.domain.expiry import MAX_EXTEND_DAYS
 from tui_app.domain.models import (
     ActivityEntry,
     AgentKey,
@@ -337,7 +338,7 @@ class KeyPatchIn(StorableText):
 class BulkIn(Strict):
     action: Literal["revoke", "disable", "enable", "extend"]
     ids: list[str] = Field(min_length=1, max_length=1000)
-    days: int | None = Field(default=None, ge=1, le=36500)
+    days: int | None = Field(default=None, ge=1, le=MAX_EXTEND_DAYS)
 
 
 class UserCreateIn(Strict):

@@ -15,9 +15,10 @@ from sqlalchemy.engine import Connection
 
 from tui_app.domain.checks import UNCHANGED, FieldErrors, check_key_edit
 from tui_app.domain.clock import to_rfc3339
-from tui_app.domain.errors import Conflict, NotFound
+from tui_app.domain.errors import Conflict, Forbidden, NotFound
 from tui_app.domain.field_error import FieldError
 from tui_app.domain.models import AgentKey
+from tui_app.domain.roles import may_enable
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.validation import validate_expiry
 from tui_app.server.services.backend import Backend
@@ -132,6 +133,10 @@ def _apply_action(
             values = {"disabled_at": now, "disabled_by_id": caller.id}
     elif action == "enable":
         if row.disabled_at is not None:
+            if not may_enable(disabled_by=row.disabled_by_id, owner_id=row.owner_id,
+                              caller_id=caller.id, caller_role=caller.role):
+                raise Forbidden("A manager or an admin disabled this key; only they can "
+                                "enable it again.")
             values = {"disabled_at": None, "disabled_by_id": None}
     elif action == "extend":
         if days is None:

@@ -21,7 +21,7 @@ from tui_app.server.services.activity_recorder import AgentCall
 from tui_app.server.services.auth import check_login_row
 from tui_app.server.services.backend import Backend
 from tui_app.server.store.verify_access import verify_store
-from tui_app.server.store.verify_store import CallerRow, key_record
+from tui_app.server.store.verify_store import CallerRow, KeyRow, key_record
 
 LAST_USED_TOOL_MAX = 64  # the column's width
 
@@ -48,6 +48,33 @@ class Verdict:
         if self.code != "RATE_LIMITED" or self.ratelimit is None:
             return None
         return self.ratelimit.retry_after(self.at)
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """Whether a key may be used at all now, and the key as read (None when unknown)."""
+
+    code: Code
+    message: str | None
+    key: KeyRow | None
+
+    @property
+    def admitted(self) -> bool:
+        return self.code == "VALID"
+
+
+async def admit_key(backend: Backend, key: str | None) -> Admission:
+    """Whether `key` is a usable agent key now (well-formed, known, not revoked, expired
+    or disabled, its owner active), without counting a use: what the MCP endpoint asks
+    of every message, protocol messages included. A call is judged by verify_key."""
+    problem = rules.presented_key_problem(key)
+    if problem is not None or key is None:
+        code, message = problem or ("TOKEN_MISSING", rules.MESSAGES["TOKEN_MISSING"])
+        return Admission(code, message, None)
+    digest = security.digest(backend.settings.pepper_bytes, key)
+    _, row = await verify_store(backend.engine).lookup(None, digest)
+    code = rules.judge(row, backend.now(), tool=None, access=None)
+    return Admission(code, rules.MESSAGES[code], row)
 
 
 def admit_gateway(row: CallerRow | None, now: datetime) -> CallerRow:

@@ -34,6 +34,8 @@ def record(
     key_owner_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
+    if actor is not None and actor.via_key_id is not None:
+        details = {**(details or {}), "via_key": actor.via_key_id}
     conn.execute(
         db.audit.insert().values(
             at=now,

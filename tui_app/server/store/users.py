@@ -29,6 +29,9 @@ class Caller:
     team_ids: tuple[str, ...]
     team_names: tuple[str, ...]
     created_at: datetime | None = None
+    # Set when an agent acts through one of the person's keys (MCP tools): the audit
+    # log names the key as the actor.
+    via_key_id: str | None = None
 
     def record(self) -> User:
         return User(id=self.id, email=self.email, name=self.name, role=self.role,
