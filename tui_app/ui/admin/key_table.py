@@ -44,6 +44,14 @@ def compact(text: str) -> str:
     return text
 
 
+def last_used(key: AgentKey, now: datetime, *, with_tool: bool) -> str:
+    """'3h ago · search_docs': when, and with which tool (cleaned: agents name tools)."""
+    when = compact(relative(key.last_used_at, now))
+    if with_tool and key.last_used_at is not None and key.last_used_tool:
+        return f"{when} · {safe_message(key.last_used_tool)}"
+    return when
+
+
 @dataclass(frozen=True)
 class Column:
     key: str  # the server's sort name, or "" when the column cannot sort
@@ -60,7 +68,7 @@ WIDE = (
     Column("created_at", "Created", 10, "A"),
     Column("expires_at", "Expires", 10, "E"),
     Column("", "Scope", 10),
-    Column("last_used_at", "Last used", 11, "L"),
+    Column("last_used_at", "Last used", 22, "L"),  # "3h ago · search_docs"
 )
 # At 80 columns: shorter owner, times and scope so the name keeps room.
 NARROW = (
@@ -384,7 +392,7 @@ class KeyTable(LineTable):
             (compact(relative(key.created_at, now)), None),
             (compact(relative(key.expires_at, now)) if key.expires_at else "never", None),
             (scope, None),
-            (compact(relative(key.last_used_at, now)), None),
+            (last_used(key, now, with_tool=not narrow), None),
         ]
         return self._to_strip(cells, base)
 

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     # the first frame.
     from tui_app.domain.models import AgentKey
 
+# From this pane width, Last used names the tool too ("3 h ago · search_docs").
+WITH_TOOL = 64
+LAST_USED_WITH_TOOL = 24
 EXPIRING_FLAG = "!"  # a character, not only a colour: it must read the same with NO_COLOR
 
 _REASONS = {
@@ -132,7 +135,10 @@ class KeyList(LineTable):
 
     def _widths(self) -> list[int]:
         (_, second), (_, third) = self._COLUMNS[self.pane]
-        name = self.scrollable_content_region.width - second - third - 3  # 3 spaces
+        width = self.scrollable_content_region.width
+        if self.pane == "active" and width >= WITH_TOOL:
+            third = LAST_USED_WITH_TOOL
+        name = width - second - third - 3  # 3 spaces
         return [0, max(6, name), second, third]  # the first: the space before the name
 
     def render_line(self, y: int) -> Strip:
@@ -155,11 +161,14 @@ class KeyList(LineTable):
         name = safe_message(key.name)
         if self.pane == "active":
             expires = relative(key.expires_at, now)
+            used = relative(key.last_used_at, now)
+            if (key.last_used_at is not None and key.last_used_tool
+                    and self.scrollable_content_region.width >= WITH_TOOL):
+                used = f"{used} · {safe_message(key.last_used_tool)}"
             if is_expiring_soon(key.status, key.expires_at, now):
                 return [("", None), (name, None), (f"{EXPIRING_FLAG} {expires}", _EXPIRING),
-                        (relative(key.last_used_at, now), _DIM)]
-            return [("", None), (name, None), (expires, None),
-                    (relative(key.last_used_at, now), _DIM)]
+                        (used, _DIM)]
+            return [("", None), (name, None), (expires, None), (used, _DIM)]
         since = status_since(key)
         return [("", None), (name, None), (status_word(key), _ITALIC),
                 (relative(since, now, none="") if since else "", _DIM)]
