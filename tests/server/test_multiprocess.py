@@ -70,3 +70,41 @@ def test_rate_limit_holds_across_processes(cluster: Cluster) -> None:
     assert len(accepted) == limit, [a["code"] for a in answers]
     assert {a["code"] for a in refused} == {"RATE_LIMITED"}
     assert all(a["ratelimit"]["limit"] == limit for a in answers)  # type: ignore[index]
+
+
+def test_mcp_calls_share_the_rate_limit_and_see_revocations_across_processes(
+        cluster: Cluster) -> None:
+    """The MCP SDK's client on both servers at once: a key limited to N a minute gets
+    exactly N of 3N tool calls; revoked through one server, it is refused by the other
+    on the very next request."""
+    from mcp.shared.exceptions import MCPError
+    from mcp_support import error_code, mcp_client
+
+    limit = 4
+    _, secret = cluster.create_key(rate_limit_rpm=limit)
+
+    async def burst() -> list[str | None]:
+        async with mcp_client(cluster.urls[0], secret) as first, \
+                mcp_client(cluster.urls[1], secret) as second:
+            clients = (first, second)
+            results = await asyncio.gather(*(
+                clients[i % 2].call_tool("whoami", {}) for i in range(3 * limit)))
+            return [error_code(result) for result in results]
+
+    _wait_for_fresh_minute()
+    codes = asyncio.run(burst())
+    assert codes.count(None) == limit, codes
+    assert set(codes) - {None} == {"RATE_LIMITED"}
+
+    other_id, other = cluster.create_key()
+
+    async def revoke_then_call() -> None:
+        async with mcp_client(cluster.urls[1], other) as client:
+            assert not (await client.call_tool("whoami", {})).is_error
+            revoked = httpx.post(f"{cluster.urls[0]}/v1/keys/{other_id}/revoke",
+                                 headers={"Authorization": f"Bearer {cluster.member_token}"})
+            assert revoked.status_code == 200
+            with pytest.raises(MCPError):
+                await client.call_tool("whoami", {})
+
+    asyncio.run(revoke_then_call())
