@@ -144,7 +144,8 @@ class TestCreateKeyModal:
 class TestSecretDialog:
     def test_shows_key_once(self, snap_compare: Any) -> None:
         """The fake key in a box, the one-time warning, curl to /v1/agent/whoami, the
-        backend-only reminder, the snippets placeholder, Copy and "I copied it, continue"."""
+        backend-only reminder, then "Connect an agent" and Claude Code's lines with the
+        fake key (the rest scrolls), Copy and "I copied it, continue"."""
         dialog = SecretDialog(
             CreatedKey(fake_key(), FAKE_SECRET), "http://127.0.0.1:8765", env={}
         )
