@@ -113,6 +113,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     seed.add_argument("--keys", type=_non_negative, required=True, help="number of keys")
     seed.add_argument("--users", type=_positive, default=None, help="number of users")
+    seed.add_argument("--activity", type=_non_negative, default=0,
+                      help="number of agent activity entries over the last 30 days")
     _database_option(seed)
     seed.set_defaults(handler=run_seed)
 
@@ -337,7 +339,8 @@ def run_seed(args: argparse.Namespace) -> int:
     try:
         migrations.migrate(engine)
         users = args.users if args.users is not None else max(10, min(args.keys // 20, 50_000))
-        counts = seed_bulk(engine, keys=args.keys, users=users, progress=_progress)
+        counts = seed_bulk(engine, keys=args.keys, users=users, progress=_progress,
+                           activity=args.activity)
     finally:
         engine.dispose()
     took = time.perf_counter() - started

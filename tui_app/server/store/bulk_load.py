@@ -9,6 +9,7 @@ INSERT … SELECT, the triggers' work done as one set).
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tui_app.server.store import db, migrations
+from tui_app.server.store.seed_activity import ACTIVITY_COLUMNS, ActivitySeeder
 from tui_app.server.store.seed_rows import (
     AUDIT_COLUMNS,
     KEY_COLUMNS,
@@ -123,10 +125,11 @@ class _Writer:
 def seed_bulk(
     engine: Engine, *, keys: int, users: int = 1000, seed: int = 1, now: datetime | None = None,
     audit: bool = True, progress: Callable[[str], None] | None = None,
-    rebuild_indexes: bool | None = None,
+    rebuild_indexes: bool | None = None, activity: int = 0,
 ) -> dict[str, int]:
     """Add `users` users (in teams) and `keys` keys spread over them, with usage over the
-    last year, every status, and the audit entries their lives would have left. Fast:
+    last year, every status, the audit entries their lives would have left and
+    `activity` agent calls over the last 30 days, spread over the keys in use. Fast:
     1,000,000 keys in a few minutes. `rebuild_indexes` (default: for 100,000 keys or more)
     drops the keys table's secondary indexes and triggers for the load and rebuilds them
     after. Returns counts per table."""
@@ -152,8 +155,15 @@ def seed_bulk(
                 dropped += writer.secondary_objects(table)
             for drop, _create in dropped:
                 writer.execute(drop)
+        # The same for a large load of activity: its indexes are rebuilt after it.
+        activity_indexes = writer.secondary_objects("activity") if activity >= 100_000 else []
+        for drop, _create in activity_indexes:
+            writer.execute(drop)
         counts["teams"] = writer.write("teams", TEAM_COLUMNS, org.teams)
-        counts["users"] = writer.write("users", USER_COLUMNS, org.user_rows(now_ms, rng))
+        user_rows = org.user_rows(now_ms, rng)
+        counts["users"] = writer.write("users", USER_COLUMNS, user_rows)
+        seeder = ActivitySeeder(random.Random(f"activity:{seed}:{taken[2]}"), now_ms,
+                                {r[0]: r for r in user_rows})
         counts["team memberships"] = writer.write("team_members", MEMBER_COLUMNS, org.members)
         audit_rows: list[tuple[Any, ...]] = []
 
@@ -163,6 +173,8 @@ def seed_bulk(
                 row = key_row(rng, now_ms, owner, org.admins)
                 if audit:
                     audit_rows.extend(audit_entries(row, owner, users_by_id))
+                if activity:
+                    seeder.add(row)
                 if n and n % 200_000 == 0:
                     say(f"{n:,} keys written ({time.perf_counter() - started:.0f} s)")
                 yield row
@@ -171,6 +183,13 @@ def seed_bulk(
         say(f"{keys:,} keys written ({time.perf_counter() - started:.0f} s)")
         audit_rows.sort(key=lambda row: row[0])  # audit seq follows time
         counts["audit entries"] = writer.write("audit", AUDIT_COLUMNS, audit_rows)
+        if activity:
+            counts["activity entries"] = writer.write(
+                "activity", ACTIVITY_COLUMNS, seeder.rows(activity))
+            say(f"{counts['activity entries']:,} activity entries written "
+                f"({time.perf_counter() - started:.0f} s)")
+            for _drop, create in activity_indexes:
+                writer.execute(create)
         if dropped:
             # The new keys' owners are new people, members of new teams only.
             fill = migrations.key_teams_fill([team[0] for team in org.teams])

@@ -10,6 +10,7 @@ store/seed_rows.py.
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from tui_app.server.store import db
 from tui_app.server.store.bulk_load import seed_bulk
+from tui_app.server.store.seed_activity import ActivitySeeder, activity_dicts
 from tui_app.server.store.seed_rows import (
     AUDIT_COLUMNS,
     KEY_COLUMNS,
@@ -62,9 +64,10 @@ def seed_demo(
 ) -> DemoOrg:
     """A demo organisation: teams, users of every role (one deactivated), `keys` keys in
     every status (revoked, expired, disabled, owner-deactivated, active — some expiring
-    soon, some never used, some stale), tool lists, rate limits, usage over the past year
-    and audit entries. Deterministic for a given seed and `now`. The caller mints a login
-    token for `admin_id`. `now` defaults to `settings.clock()` when settings are given."""
+    soon, some never used, some stale), tool lists, rate limits, usage over the past year,
+    audit entries and the agents' calls of the last 30 days (activity). Deterministic for
+    a given seed and `now`. The caller mints a login token for `admin_id`. `now` defaults
+    to `settings.clock()` when settings are given."""
     if now is None and settings is not None:
         now = settings.clock()
     taken = taken_names(engine)
@@ -90,17 +93,26 @@ def seed_demo(
     audit_rows = sorted(
         (a for row in rows for a in audit_entries(row, by_id[row[4]], by_id)), key=lambda a: a[0]
     )
+    user_rows = org.user_rows(now_ms, rng)
+    # Its own generator: the keys and people stay exactly as the seed made them before.
+    seeder = ActivitySeeder(random.Random(f"activity:{seed}:{taken[2]}"), now_ms,
+                            {r[0]: r for r in user_rows})
+    for row in rows:
+        seeder.add(row)
+    activity_rows = activity_dicts(seeder.rows())
     with engine.begin() as conn:
         conn.execute(db.teams.insert(),
                      [dict(zip(TEAM_COLUMNS, r, strict=True)) for r in org.teams])
         conn.execute(db.users.insert(),
-                     [dict(zip(USER_COLUMNS, r, strict=True)) for r in org.user_rows(now_ms, rng)])
+                     [dict(zip(USER_COLUMNS, r, strict=True)) for r in user_rows])
         conn.execute(db.team_members.insert(),
                      [dict(zip(MEMBER_COLUMNS, r, strict=True)) for r in org.members])
         if rows:
             conn.execute(db.keys.insert(), [_key_dict(r) for r in rows])
         if audit_rows:
             conn.execute(db.audit.insert(), [_audit_dict(a) for a in audit_rows])
+        if activity_rows:
+            conn.execute(db.activity.insert(), activity_rows)
     return DemoOrg(
         admin_id=admin.id, admin_email=admin.email,
         user_ids=tuple(u.id for u in org.users), team_ids=tuple(t[0] for t in org.teams),
