@@ -25,6 +25,7 @@ from tui_app.server.store.seed_rows import (
     KEY_COLUMNS,
     MEMBER_COLUMNS,
     TEAM_COLUMNS,
+    TOOLS,
     USER_COLUMNS,
     audit_entries,
     key_row,
@@ -86,6 +87,7 @@ def seed_demo(
                        ("disabled", "paused-cron")):
         rows.append(key_row(rng, now_ms, admin, org.admins, fate=fate, name=name))
     rows.append(key_row(rng, now_ms, departed, org.admins, fate="active", name="olga-etl-prod"))
+    rows[0] = _in_use(rows[0], now_ms)
     while len(rows) < keys:
         owner = owners[rng.randrange(len(owners))]
         rows.append(key_row(rng, now_ms, owner, org.admins))
@@ -118,6 +120,19 @@ def seed_demo(
         user_ids=tuple(u.id for u in org.users), team_ids=tuple(t[0] for t in org.teams),
         key_count=len(rows),
     )
+
+
+def _in_use(row: tuple[Any, ...], now_ms: int) -> tuple[Any, ...]:
+    """The demo's first key is one an agent is using right now (its activity shows live);
+    set without a draw, so every other seeded value stays as the seed made it."""
+    values = dict(zip(KEY_COLUMNS, row, strict=True))
+    allowed = json.loads(values["allowed_tools"])
+    blocked = json.loads(values["blocked_tools"])
+    tool = values["last_used_tool"] or next(
+        t for t in (allowed or TOOLS) if t not in blocked)
+    values["last_used_at"] = max(values["created_at"], now_ms - 130 * 60_000)
+    values["last_used_tool"] = tool
+    return tuple(values[c] for c in KEY_COLUMNS)
 
 
 def _key_dict(row: tuple[Any, ...]) -> dict[str, Any]:
