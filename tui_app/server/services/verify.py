@@ -109,6 +109,27 @@ async def verify_key(
     gateway = admit_gateway(gateway_row, now) if gateway_digest is not None else None
     if problem is not None:
         return Verdict(problem[0], problem[1], now, gateway=gateway)
+    return await _judge_and_count(backend, row, now, tool=tool, access=access,
+                                  use_tool=use_tool, call=call, gateway=gateway)
+
+
+async def verify_admitted(backend: Backend, admission: Admission, *, tool: str,
+                          access: str, call: AgentCall) -> Verdict:
+    """verify_key for a key `admit_key` read moments ago in the same request (the MCP
+    endpoint's tool calls): judged for the tool, counted and recorded the same way,
+    without reading the key a second time."""
+    return await _judge_and_count(backend, admission.key, backend.now(), tool=tool,
+                                  access=access, use_tool=None, call=call, gateway=None)
+
+
+async def _judge_and_count(
+    backend: Backend, row: KeyRow | None, now: datetime, *, tool: str | None,
+    access: str | None, use_tool: str | None, call: AgentCall | None,
+    gateway: CallerRow | None,
+) -> Verdict:
+    """The judgement of a key as read, then the writes it calls for: count the call in
+    its minute (keys with a limit), record the use (at most once a minute), and the
+    activity entry."""
     code = rules.judge(row, now, tool=tool, access=access)
     if row is None:
         return Verdict(code, rules.MESSAGES[code], now, gateway=gateway)
@@ -116,6 +137,7 @@ async def verify_key(
     if code != "VALID":
         _record(backend, call, row.id, row.owner_id, now, tool, code)
         return Verdict(code, rules.MESSAGES[code], now, found, gateway=gateway)
+    store = verify_store(backend.engine)
     window = None
     if row.rate_limit_rpm:
         start = rules.window_start(now)
@@ -127,7 +149,7 @@ async def verify_key(
             _record(backend, call, row.id, row.owner_id, now, tool, "RATE_LIMITED")
             return Verdict("RATE_LIMITED", rules.MESSAGES["RATE_LIMITED"], now, found,
                            window, gateway)
-    resolution = timedelta(seconds=settings.last_used_resolution_s)
+    resolution = timedelta(seconds=backend.settings.last_used_resolution_s)
     if rules.use_is_due(row.last_used_at, now, resolution):
         used = use_tool if use_tool is not None else tool
         await store.record_use(row.id, now, unless_since=now - resolution,

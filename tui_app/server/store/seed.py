@@ -87,11 +87,17 @@ def seed_demo(
                        ("disabled", "paused-cron")):
         rows.append(key_row(rng, now_ms, admin, org.admins, fate=fate, name=name))
     rows.append(key_row(rng, now_ms, departed, org.admins, fate="active", name="olga-etl-prod"))
-    rows[0] = _in_use(rows[0], now_ms)
+    rows[0] = _in_use(rows[0], now_ms, minutes_ago=130)
     while len(rows) < keys:
         owner = owners[rng.randrange(len(owners))]
         rows.append(key_row(rng, now_ms, owner, org.admins))
     rows = rows[:keys]
+    # Some of the organisation's agents are at work right now: their keys were used in
+    # the last hours, so the demo's activity has accepted calls to show, not only the
+    # refusals of keys that stopped working.
+    for index, row in enumerate(rows[1:], start=1):
+        if index % 4 == 0 and _usable_now(row, by_id, now_ms):
+            rows[index] = _in_use(row, now_ms, minutes_ago=7 * index % 600 + 3)
     audit_rows = sorted(
         (a for row in rows for a in audit_entries(row, by_id[row[4]], by_id)), key=lambda a: a[0]
     )
@@ -122,15 +128,22 @@ def seed_demo(
     )
 
 
-def _in_use(row: tuple[Any, ...], now_ms: int) -> tuple[Any, ...]:
-    """The demo's first key is one an agent is using right now (its activity shows live);
-    set without a draw, so every other seeded value stays as the seed made it."""
+def _usable_now(row: tuple[Any, ...], by_id: dict[str, Any], now_ms: int) -> bool:
+    values = dict(zip(KEY_COLUMNS, row, strict=True))
+    return (values["revoked_at"] is None and values["disabled_at"] is None
+            and (values["expires_at"] is None or values["expires_at"] > now_ms)
+            and by_id[values["owner_id"]].active)
+
+
+def _in_use(row: tuple[Any, ...], now_ms: int, *, minutes_ago: int) -> tuple[Any, ...]:
+    """A key an agent used `minutes_ago`: set without a draw, so every other seeded
+    value stays as the seed made it."""
     values = dict(zip(KEY_COLUMNS, row, strict=True))
     allowed = json.loads(values["allowed_tools"])
     blocked = json.loads(values["blocked_tools"])
     tool = values["last_used_tool"] or next(
         t for t in (allowed or TOOLS) if t not in blocked)
-    values["last_used_at"] = max(values["created_at"], now_ms - 130 * 60_000)
+    values["last_used_at"] = max(values["created_at"], now_ms - minutes_ago * 60_000)
     values["last_used_tool"] = tool
     return tuple(values[c] for c in KEY_COLUMNS)
 

@@ -23,10 +23,10 @@ from tui_app.domain.checks import FieldErrors
 from tui_app.domain.errors import DomainError
 from tui_app.domain.models import AgentKey
 from tui_app.domain.roles import Role
-from tui_app.server.api.agent_mcp.gate import admission_of, presented_key
+from tui_app.server.api.agent_mcp.gate import admission_of
 from tui_app.server.api.peers import agent_call
 from tui_app.server.services.backend import Backend
-from tui_app.server.services.verify import verify_key
+from tui_app.server.services.verify import verify_admitted
 from tui_app.server.store.users import Caller
 
 Access = Literal["read", "write"]
@@ -80,11 +80,12 @@ def acting_caller(key: AgentKey) -> Caller:
 
 async def admit_call(backend: Backend, ctx: Context, tool: str, access: Access
                      ) -> KeyCall | CallToolResult:
-    """The call judged as verify judges it (this counts against the key's limit and is
-    recorded as activity); a refusal as the tool error to return."""
+    """The call judged as verify judges it, on the key the gate read for this request
+    (this counts against the key's limit and is recorded as activity); a refusal as the
+    tool error to return."""
     request = request_of(ctx)
-    verdict = await verify_key(
-        backend, presented_key(request), tool=tool, access=access,
+    verdict = await verify_admitted(
+        backend, admission_of(request), tool=tool, access=access,
         call=agent_call(request, "mcp", client=client_name(ctx)))
     if verdict.code == "RATE_LIMITED":
         wait = verdict.retry_after or 60
@@ -107,8 +108,3 @@ async def run_service(work: Callable[..., T], *args: Any, **kwargs: Any) -> T | 
         return tool_error("VALIDATION_FAILED", str(exc), details=[
             {"field": e.field, "message": e.message} for e in exc.errors])
 
-
-def admission_key_id(ctx: Context) -> str | None:
-    """The id of the key the gate admitted for this request."""
-    key = admission_of(request_of(ctx)).key
-    return key.id if key is not None else None

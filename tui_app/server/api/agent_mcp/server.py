@@ -9,6 +9,7 @@ of that check is off rather than configured twice.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI
@@ -80,8 +81,16 @@ def _request(ctx: ServerRequestContext[Any, Any]) -> Request:
 
 
 def build(backend: Backend) -> MCPServer:
+    # MCPServer() calls logging.basicConfig (a Rich handler on the root logger, level
+    # INFO) when the root logger has no handler yet: every library's INFO lines would go
+    # to stderr. How a server process logs is its own choice (uvicorn's config, tokens
+    # redacted), so the root logger is put back as it was.
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     server = MCPServer(name="agentkeys", version=__version__, instructions=INSTRUCTIONS,
                        middleware=[KeyToolsOnly(backend)])
+    root.handlers[:] = handlers
+    root.setLevel(level)
     tools.register(server, backend)
     return server
 
