@@ -41,7 +41,8 @@ def test_the_readmes_curl_examples_work(server: Server) -> None:
     commands = curl_examples()
     verify = [c for c in commands if "/v1/verify" in c]
     whoami = [c for c in commands if "/v1/agent/whoami" in c]
-    assert verify and whoami, commands
+    mcp = [c for c in commands if "/v1/mcp" in c]
+    assert verify and whoami and mcp, commands
 
     owner = server.add_user("member")
     gateway = server.add_user("service")
@@ -52,11 +53,14 @@ def test_the_readmes_curl_examples_work(server: Server) -> None:
     assert created.status_code == 201, created.text
     secret = created.json()["secret"]
 
-    for command in verify + whoami:
+    for command in verify + whoami + mcp:
         assert EXAMPLE_URL in command and KEY_PLACEHOLDER in command, command
         real = command.replace(EXAMPLE_URL, server.url).replace(KEY_PLACEHOLDER, secret)
         answer = run(real, SERVICE_TOKEN=gateway.token)
         if "/v1/verify" in command:
             assert answer["valid"] is True and answer["code"] == "VALID", answer
+        elif "/v1/mcp" in command:
+            tools = answer["result"]["tools"]  # type: ignore[index]
+            assert "whoami" in {tool["name"] for tool in tools}, answer
         else:
             assert answer["name"] == "readme-bot", answer
