@@ -21,7 +21,7 @@ from textual.worker import Worker
 
 from tui_app.client.errors import ServerUnreachable
 from tui_app.domain.status import KeyStatus
-from tui_app.ui.connect.binding import CONNECT_BINDING
+from tui_app.ui.connect.binding import CONNECT_BINDING_UNSHOWN
 from tui_app.ui.my_keys.confirmations import (
     delete_question,
     disable_question,
@@ -58,7 +58,7 @@ class MyKeysScreen(Screen[None]):
                 tooltip="Revoke the highlighted key for good"),
         Binding("delete", "delete_key", "Delete", id="delete-key", key_display="del",
                 tooltip="Delete an inactive, expired or revoked key"),
-        CONNECT_BINDING,
+        CONNECT_BINDING_UNSHOWN,  # the footer is full at 80 columns
         Binding("slash", "filter_keys", "Filter", id="filter-keys", key_display="/",
                 tooltip="Show only keys whose name, description, id or tools match"),
         # Not in the footer, which is full at 80 columns: the list reloads after every change.
