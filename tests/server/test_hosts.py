@@ -91,7 +91,7 @@ def test_no_trailing_slash_redirect_anywhere(server: str, request: pytest.Fixtur
 
 
 def test_a_host_not_listed_is_refused_with_the_envelope(loopback_server: FastAPI) -> None:
-    for path in ("/healthz", "/v1/keys", "/v1/keys/", "/nowhere"):
+    for path in ("/healthz", "/v1/keys", "/v1/keys/", "/nowhere", "/v1/mcp"):
         reply = call(loopback_server, path, f"{EVIL}:8765")
         assert reply.status_code == 400 and "location" not in reply.headers
         assert error(reply) == {"code": "HOST_NOT_ALLOWED", "message": REFUSED_MESSAGE,
