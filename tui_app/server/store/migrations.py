@@ -240,6 +240,12 @@ def _v7_activity(conn: Connection) -> None:
     db.activity.create(conn, checkfirst=True)
 
 
+def _v8_connections(conn: Connection) -> None:
+    for table in (db.oauth_clients, db.connection_requests, db.key_sessions,
+                  db.session_refresh):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "covering index for status totals", _v2_state_index),
@@ -248,6 +254,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (5, "key_teams: team listings in any order as one index range", _v5_key_teams),
     (6, "index of the users who are not plain members", _v6_not_members_index),
     (7, "agent activity, apart from the audit log", _v7_activity),
+    (8, "connections: OAuth clients, pending requests, key sessions", _v8_connections),
 ]
 
 
