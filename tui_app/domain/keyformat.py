@@ -70,7 +70,9 @@ def parse(token: str, expected: TokenKind | None = None) -> ParsedToken:
             "The token should start with ak_ (agent key) or akp_ (login token)."
         ) from None
     if expected is not None and kind is not expected:
-        wanted = "an agent key (ak_…)" if expected is TokenKind.AGENT else "a login token (akp_…)"
+        wanted = {TokenKind.AGENT: "an agent key (ak_…)",
+                  TokenKind.PERSONAL: "a login token (akp_…)",
+                  TokenKind.SESSION: "a key session (aks_…)"}[expected]
         raise TokenMalformed(f"This is not {wanted}.")
     if env not in ENVIRONMENTS:
         raise TokenMalformed("The token's environment should be live or test.")

@@ -91,17 +91,43 @@ def check_agent_key_format(key: str) -> None:
     keyformat.parse(key, TokenKind.AGENT)
 
 
+def is_session_token(key: str) -> bool:
+    """A key session's access token (aks_…) rather than an agent key: it acts as its key."""
+    return key.strip().startswith(f"{TokenKind.SESSION.value}_")
+
+
 def presented_key_problem(key: str | None) -> tuple[Code, str | None] | None:
-    """Why the key as presented cannot be an agent key (code and message), or None.
+    """Why the key as presented cannot be an agent key or a key session (code and
+    message), or None.
 
     Decided before any database access: a look-alike or a typo costs no lookup."""
     if not key or not key.strip():
         return "TOKEN_MISSING", MESSAGES["TOKEN_MISSING"]
     try:
-        check_agent_key_format(key)
+        if is_session_token(key):
+            keyformat.parse(key, TokenKind.SESSION)
+        else:
+            check_agent_key_format(key)
     except TokenMalformed as exc:
         return "TOKEN_MALFORMED", str(exc)
     return None
+
+
+class SessionFacts(Protocol):
+    @property
+    def revoked_at(self) -> datetime | None: ...
+    @property
+    def access_expires_at(self) -> datetime: ...
+
+
+def judge_session(session: SessionFacts, now: datetime) -> Code:
+    """A key session's own state, after its key's: ended, or its access token expired
+    (its client refreshes it, or connects again)."""
+    if session.revoked_at is not None:
+        return "TOKEN_REVOKED"
+    if session.access_expires_at <= now:
+        return "TOKEN_EXPIRED"
+    return "VALID"
 
 
 # --- The key as read ---------------------------------------------------------------------

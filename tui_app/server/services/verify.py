@@ -8,7 +8,7 @@ Each statement is its own transaction (see store/verify_store.py for why that ho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from tui_app.domain import verify as rules
@@ -21,7 +21,7 @@ from tui_app.server.services.activity_recorder import AgentCall
 from tui_app.server.services.auth import check_login_row
 from tui_app.server.services.backend import Backend
 from tui_app.server.store.verify_access import verify_store
-from tui_app.server.store.verify_store import CallerRow, KeyRow, key_record
+from tui_app.server.store.verify_store import CallerRow, KeyRow, SessionRow, key_record
 
 LAST_USED_TOOL_MAX = 64  # the column's width
 
@@ -57,6 +57,7 @@ class Admission:
     code: Code
     message: str | None
     key: KeyRow | None
+    session: SessionRow | None = None  # when a key session was presented
 
     @property
     def admitted(self) -> bool:
@@ -71,10 +72,33 @@ async def admit_key(backend: Backend, key: str | None) -> Admission:
     if problem is not None or key is None:
         code, message = problem or ("TOKEN_MISSING", rules.MESSAGES["TOKEN_MISSING"])
         return Admission(code, message, None)
+    _, session, row = await _read(backend, key, None)
+    code = _status_code(row, session, backend.now())
+    return Admission(code, rules.MESSAGES[code], row, session)
+
+
+async def _read(backend: Backend, key: str, gateway_digest: str | None
+                ) -> tuple[CallerRow | None, SessionRow | None, KeyRow | None]:
+    """The gateway's login token (when asked), the key session (when one is presented)
+    and the key; a session's key with the session's scope, which may be narrower."""
+    store = verify_store(backend.engine)
     digest = security.digest(backend.settings.pepper_bytes, key)
-    _, row = await verify_store(backend.engine).lookup(None, digest)
-    code = rules.judge(row, backend.now(), tool=None, access=None)
-    return Admission(code, rules.MESSAGES[code], row)
+    if not rules.is_session_token(key):
+        gateway_row, row = await store.lookup(gateway_digest, digest)
+        return gateway_row, None, row
+    gateway_row = (await store.lookup(gateway_digest, None))[0] if gateway_digest else None
+    session, row = await store.lookup_session(digest)
+    if session is not None and row is not None:
+        row = row._replace(scope=session.scope)
+    return gateway_row, session, row
+
+
+def _status_code(row: KeyRow | None, session: SessionRow | None, now: datetime) -> Code:
+    """Whether the key (and its session, when one is used) may be used at all now."""
+    code = rules.judge(row, now, tool=None, access=None)
+    if code == "VALID" and session is not None:
+        code = rules.judge_session(session, now)
+    return code
 
 
 def admit_gateway(row: CallerRow | None, now: datetime) -> CallerRow:
@@ -99,17 +123,18 @@ async def verify_key(
     last use records when it is not the tool checked (whoami records "whoami"). `call`:
     how the key came; when given, the outcome for a key we know is recorded as activity
     (accepted or refused)."""
-    settings = backend.settings
-    now = settings.clock()
+    now = backend.now()
     problem = rules.presented_key_problem(key)
-    key_digest = None if problem is not None or key is None else security.digest(
-        settings.pepper_bytes, key)
-    store = verify_store(backend.engine)
-    gateway_row, row = await store.lookup(gateway_digest, key_digest)
+    if problem is not None or key is None:
+        gateway_row = None
+        if gateway_digest is not None:
+            gateway_row = (await verify_store(backend.engine).lookup(gateway_digest, None))[0]
+        gateway = admit_gateway(gateway_row, now) if gateway_digest is not None else None
+        code, message = problem or ("TOKEN_MISSING", rules.MESSAGES["TOKEN_MISSING"])
+        return Verdict(code, message, now, gateway=gateway)
+    gateway_row, session, row = await _read(backend, key, gateway_digest)
     gateway = admit_gateway(gateway_row, now) if gateway_digest is not None else None
-    if problem is not None:
-        return Verdict(problem[0], problem[1], now, gateway=gateway)
-    return await _judge_and_count(backend, row, now, tool=tool, access=access,
+    return await _judge_and_count(backend, row, session, now, tool=tool, access=access,
                                   use_tool=use_tool, call=call, gateway=gateway)
 
 
@@ -118,19 +143,26 @@ async def verify_admitted(backend: Backend, admission: Admission, *, tool: str,
     """verify_key for a key `admit_key` read moments ago in the same request (the MCP
     endpoint's tool calls): judged for the tool, counted and recorded the same way,
     without reading the key a second time."""
-    return await _judge_and_count(backend, admission.key, backend.now(), tool=tool,
-                                  access=access, use_tool=None, call=call, gateway=None)
+    return await _judge_and_count(backend, admission.key, admission.session, backend.now(),
+                                  tool=tool, access=access, use_tool=None, call=call,
+                                  gateway=None)
 
 
 async def _judge_and_count(
-    backend: Backend, row: KeyRow | None, now: datetime, *, tool: str | None,
+    backend: Backend, row: KeyRow | None, session: SessionRow | None, now: datetime, *,
+    tool: str | None,
     access: str | None, use_tool: str | None, call: AgentCall | None,
     gateway: CallerRow | None,
 ) -> Verdict:
     """The judgement of a key as read, then the writes it calls for: count the call in
     its minute (keys with a limit), record the use (at most once a minute), and the
-    activity entry."""
-    code = rules.judge(row, now, tool=tool, access=access)
+    activity entry. A key session's use is its key's (same limit, same activity, the
+    session named in it)."""
+    code = _status_code(row, session, now)
+    if code == "VALID":
+        code = rules.judge(row, now, tool=tool, access=access)
+    if session is not None and call is not None:
+        call = replace(call, session_id=session.id)
     if row is None:
         return Verdict(code, rules.MESSAGES[code], now, gateway=gateway)
     found = key_record(row, now)
@@ -154,6 +186,8 @@ async def _judge_and_count(
         used = use_tool if use_tool is not None else tool
         await store.record_use(row.id, now, unless_since=now - resolution,
                                tool=used[:LAST_USED_TOOL_MAX] if used else None)
+    if session is not None and rules.use_is_due(session.last_used_at, now, resolution):
+        await store.record_session_use(session.id, now, unless_since=now - resolution)
     _record(backend, call, row.id, row.owner_id, now, tool, "VALID")
     return Verdict("VALID", None, now, found, window, gateway)
 

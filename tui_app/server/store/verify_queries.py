@@ -28,6 +28,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from tui_app.server.store import db
 
 K, U, T, R = db.keys, db.users, db.login_tokens, db.rate_limit
+S = db.key_sessions
 
 
 class KeyRow(NamedTuple):
@@ -78,6 +79,16 @@ class CallerRow(NamedTuple):
     created_at: datetime | None
 
 
+class SessionRow(NamedTuple):
+    """A key session as verify reads it (its key comes in the same statement)."""
+
+    id: str
+    scope: str
+    access_expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
 # --- The statements -----------------------------------------------------------------------
 
 _OWNER = U.alias("ku")
@@ -110,6 +121,12 @@ CALLER = (
               *(U.c[name] for name in CallerRow._fields[2:]))
     .join_from(T, U, U.c.id == T.c.user_id)
     .where(T.c.digest == sa.bindparam("caller_digest"))
+)
+# A key session's access token: the session and its key, in one statement.
+SESSION = (
+    sa.select(*(S.c[name] for name in SessionRow._fields), *_KEY_COLUMNS)
+    .select_from(S.join(_key_from(), K.c.id == S.c.key_id))
+    .where(S.c.access_digest == sa.bindparam("session_digest"))
 )
 _ANCHOR = sa.select(sa.literal_column("1").label("one")).subquery("o")
 _CALLER_SIDE, _KEY_SIDE = CALLER.subquery("a"), KEY.subquery("b")
@@ -145,6 +162,15 @@ RECORD_USE = (
 )
 
 
+# As for keys: conditional, so concurrent uses write once per resolution.
+RECORD_SESSION_USE = (
+    S.update()
+    .where(S.c.id == sa.bindparam("session_id"))
+    .where(sa.or_(S.c.last_used_at.is_(None), S.c.last_used_at <= sa.bindparam("cutoff")))
+    .values(last_used_at=sa.bindparam("now"))
+)
+
+
 # --- Compiled once per driver ---------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +194,8 @@ class Statements:
     hit: Statement
     forget: Statement
     record_use: Statement
+    session: Statement
+    record_session_use: Statement
 
 
 def _compile(stmt: sa.ClauseElement, dialect: Dialect) -> Statement:
@@ -184,6 +212,8 @@ def compiled(dialect: Dialect) -> Statements:
         key=_compile(KEY, dialect), caller=_compile(CALLER, dialect),
         both=_compile(BOTH, dialect), hit=_compile(_hit(insert), dialect),
         forget=_compile(FORGET, dialect), record_use=_compile(RECORD_USE, dialect),
+        session=_compile(SESSION, dialect),
+        record_session_use=_compile(RECORD_SESSION_USE, dialect),
     )
 
 
@@ -213,6 +243,15 @@ def key_row(values: Sequence[Any]) -> KeyRow | None:
             fields[i] = json.loads(fields[i])
     fields[_KEY_FLAG] = bool(fields[_KEY_FLAG])
     return KeyRow._make(fields)
+
+
+SESSION_WIDTH = len(SessionRow._fields)
+
+
+def session_row(values: Sequence[Any]) -> SessionRow:
+    session_id, scope, access_expires, revoked, last_used = values[:SESSION_WIDTH]
+    return SessionRow(session_id, scope, _time(access_expires),  # type: ignore[arg-type]
+                      _time(revoked), _time(last_used))
 
 
 def caller_row(values: Sequence[Any]) -> CallerRow | None:

@@ -22,15 +22,18 @@ from tui_app.server.store import db
 from tui_app.server.store import keys as keys_store
 from tui_app.server.store.verify_queries import (
     CALLER_WIDTH,
+    SESSION_WIDTH,
     CallerRow,
     KeyRow,
+    SessionRow,
     Statement,
     Statements,
     caller_row,
     key_row,
+    session_row,
 )
 
-__all__ = ["CallerRow", "KeyRow", "VerifyStore", "key_record"]
+__all__ = ["CallerRow", "KeyRow", "SessionRow", "VerifyStore", "key_record"]
 
 
 class VerifyStore(ABC):
@@ -55,6 +58,20 @@ class VerifyStore(ABC):
             values = await self.first(self.sql.key, {"key_digest": key_digest})
             return None, key_row(values) if values is not None else None
         return None, None
+
+    async def lookup_session(self, session_digest: str
+                             ) -> tuple[SessionRow | None, KeyRow | None]:
+        """A key session's access token: the session and its key, in one statement."""
+        values = await self.first(self.sql.session, {"session_digest": session_digest})
+        if values is None:
+            return None, None
+        return session_row(values), key_row(values[SESSION_WIDTH:])
+
+    async def record_session_use(self, session_id: str, at: datetime, *,
+                                 unless_since: datetime) -> None:
+        await self.first(self.sql.record_session_use, {
+            "session_id": session_id, "now": db.to_millis(at),
+            "cutoff": db.to_millis(unless_since)})
 
     async def count_call(self, key_id: str, window_start: int) -> int:
         """Count one call in the key's window; returns the window's count so far."""
