@@ -59,7 +59,7 @@ async def test_permission_matrix(api, org) -> None:
         await check("create", caller, want, "POST", "/v1/keys", json={"name": "x"})
         await check("audit", caller, KEY_USER[caller], "GET", "/v1/audit")
         await check("admin list", caller, MANAGERS[caller], "GET", "/v1/admin/keys")
-        await check("users list", caller, ADMINS[caller], "GET", "/v1/users")
+        await check("users list", caller, MANAGERS[caller], "GET", "/v1/users")
         want = 201 if ADMINS[caller] == 200 else ADMINS[caller]
         await check("users create", caller, want, "POST", "/v1/users",
                     json={"email": f"new-{caller}@example.com", "name": "New"})

@@ -217,3 +217,45 @@ def _role(value: object) -> Role:
         return Role(str(value))
     except ValueError:
         raise FieldError("role", "Role must be member, manager, admin or service.") from None
+
+
+# -- an edit of a person, a team's name ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PersonEdit:
+    """The fields an edit of a person changes, each valid; UNCHANGED for the others.
+    `teams` replaces the person's teams."""
+
+    name: str | Unchanged = UNCHANGED
+    role: Role | Unchanged = UNCHANGED
+    teams: tuple[str, ...] | Unchanged = UNCHANGED
+
+
+def check_person_edit(*, name: object = UNCHANGED, role: object = UNCHANGED,
+                      teams: object = UNCHANGED) -> PersonEdit:
+    """Raises FieldErrors with every problem."""
+    found = _Collector()
+    values: dict[str, Any] = {}
+    if not isinstance(name, Unchanged):
+        values["name"] = found.run(validate_person_name, name)
+    if not isinstance(role, Unchanged):
+        values["role"] = found.run(_role, role)
+    if not isinstance(teams, Unchanged):
+        clean_teams = found.run(validate_team_names, teams)
+        values["teams"] = None if clean_teams is None else tuple(clean_teams)
+    found.raise_any()
+    return PersonEdit(**values)
+
+
+def check_team_name(value: object) -> str:
+    """A team's own name (add, rename). Raises FieldErrors."""
+    found = _Collector()
+    if not isinstance(value, str):
+        raise FieldErrors([FieldError("name", "The team's name must be text.")])
+    names = found.run(validate_team_names, [value])
+    # The list's rule speaks of "teams"; here the field is the team's own name.
+    found.errors = [FieldError("name", e.message.replace("Each team name", "The team's name"))
+                    for e in found.errors]
+    found.raise_any()
+    return str(names[0])

@@ -109,6 +109,11 @@ class User:
     teams: tuple[str, ...]
     active: bool
     created_at: datetime | None = None
+    # In people listings only (None elsewhere): their keys, those that work now, and
+    # the last time any of them was used.
+    keys: int | None = None
+    active_keys: int | None = None
+    last_used_at: datetime | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> User:
@@ -120,7 +125,23 @@ class User:
             teams=tuple(data.get("teams") or ()),
             active=data.get("active", True),
             created_at=parse_rfc3339(data.get("created_at")),
+            keys=data.get("keys"),
+            active_keys=data.get("active_keys"),
+            last_used_at=parse_rfc3339(data.get("last_used_at")),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: str
+    name: str
+    members: int = 0
+    created_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Team:
+        return cls(id=data["id"], name=data["name"], members=data.get("members", 0),
+                   created_at=parse_rfc3339(data.get("created_at")))
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,10 +75,10 @@ def freeze_heap() -> None:
 
 
 def _route_modules() -> list:  # type: ignore[type-arg]
-    from tui_app.server.api.routes import activity, admin, audit, users, verify
+    from tui_app.server.api.routes import activity, admin, audit, teams, users, verify
 
     # verify first: it is the hot path, and routing tries routes in order.
-    return [verify, meta, keys, admin, audit, users, activity]
+    return [verify, meta, keys, admin, audit, users, teams, activity]
 
 
 def app_from_env() -> FastAPI:

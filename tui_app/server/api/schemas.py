@@ -165,13 +165,18 @@ class UserOut(BaseModel):
     teams: list[str]
     active: bool
     created_at: str | None
+    # In people listings: their keys, those working now, and the keys' last use.
+    keys: int | None = None
+    active_keys: int | None = None
+    last_used_at: str | None = None
 
     @classmethod
     def of(cls, user: User) -> UserOut:
         return cls(id=user.id, email=user.email, name=user.name,
                    role=user.role.value,  # type: ignore[arg-type]
                    teams=list(user.teams), active=user.active,
-                   created_at=to_rfc3339(user.created_at))
+                   created_at=to_rfc3339(user.created_at), keys=user.keys,
+                   active_keys=user.active_keys, last_used_at=to_rfc3339(user.last_used_at))
 
 
 class PolicyOut(BaseModel):

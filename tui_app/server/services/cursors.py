@@ -98,3 +98,24 @@ def decode_seq_cursor(cursor: str | None, kind: str) -> int | None:
         raise FieldErrors([FieldError(
             "cursor", "This cursor is not valid; start again from the first page."
         )]) from None
+
+
+def encode_user_cursor(email: str | None) -> str | None:
+    """People are listed by email: the cursor is the last email of the page."""
+    return None if email is None else _b64(f"u:{email}")
+
+
+def decode_user_cursor(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        if len(cursor) > CURSOR_MAX:
+            raise ValueError
+        prefix, _, email = _unb64(cursor).decode("utf-8").partition(":")
+        if prefix != "u" or not email or len(email) > 400 or not is_storable(email):
+            raise ValueError
+        return email
+    except (ValueError, binascii.Error, UnicodeError):
+        raise FieldErrors([FieldError(
+            "cursor", "This cursor is not valid; start again from the first page."
+        )]) from None

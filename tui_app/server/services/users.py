@@ -1,4 +1,5 @@
-"""People (admins): list them, add one with a first login token, deactivate one."""
+"""People: list them (admins everyone, managers their teams), add one with a first login
+token, give someone a new login token."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from tui_app.domain.checks import check_new_person
+from tui_app.domain.checks import FieldErrors, check_new_person
 from tui_app.domain.errors import Conflict, NotFound
+from tui_app.domain.field_error import FieldError
 from tui_app.domain.models import Page, User
+from tui_app.domain.roles import Role
+from tui_app.server.services import cursors
 from tui_app.server.services.backend import Backend
+from tui_app.server.services.visibility import visible_people
 from tui_app.server.store import audit as audit_store
 from tui_app.server.store import db
-from tui_app.server.store import keys as keys_store
+from tui_app.server.store import people as people_store
 from tui_app.server.store import users as users_store
 from tui_app.server.store.users import Caller
 
@@ -20,18 +25,41 @@ from tui_app.server.store.users import Caller
 @dataclass(frozen=True, slots=True)
 class CreatedUser:
     user: User
-    token: str  # their first login token, shown this once
+    token: str  # a login token, shown this once
 
     def __repr__(self) -> str:  # never let a token reach a log through repr()
         return f"CreatedUser(user={self.user.id!r}, token='…')"
 
 
-def list_users(backend: Backend, *, limit: int, cursor: str | None) -> Page[User]:
-    """Everyone, by id; the cursor is the last id of the previous page."""
+def _role_filter(role: str | None) -> Role | None:
+    if not role:
+        return None
+    try:
+        return Role(role)
+    except ValueError:
+        raise FieldErrors([FieldError(
+            "role", "Role must be member, manager, admin or service.")]) from None
+
+
+def list_users(backend: Backend, caller: Caller, *, limit: int, cursor: str | None,
+               q: str | None = None, role: str | None = None, team: str | None = None,
+               active: bool | None = None) -> Page[User]:
+    """People by email, with their key counts; a manager sees their teams' people."""
+    within = visible_people(caller)
+    role_filter = _role_filter(role)
+    after = cursors.decode_user_cursor(cursor)
+    now = backend.now()
     with db.read_tx(backend.engine) as conn:
-        rows = users_store.users_after(conn, cursor, limit + 1)
-        next_cursor = rows[limit - 1].id if len(rows) > limit else None
-        return Page(tuple(users_store.user_records(conn, rows[:limit])), next_cursor)
+        team_id = users_store.find_team_id(conn, team) if team else None
+        if team and team_id is None:
+            return Page((), None)
+        filters = people_store.PeopleFilters(q=q or None, role=role_filter, team_id=team_id,
+                                             active=active, within_teams=within)
+        rows = people_store.list_people(conn, filters, after, limit + 1)
+        page = rows[:limit]
+        next_cursor = cursors.encode_user_cursor(page[-1].email) if len(rows) > limit else None
+        records = users_store.user_records(conn, page)
+        return Page(tuple(people_store.with_key_stats(conn, records, now)), next_cursor)
 
 
 def _email_taken() -> Conflict:
@@ -55,7 +83,8 @@ def create_user(backend: Backend, caller: Caller, *, email: object, name: object
                                                   env=settings.key_env)
             audit_store.record(
                 conn, now=now, actor=caller, action="user.created", source=source,
-                details={"user_id": user_id, "email": person.email,
+                key_owner_id=user_id,
+                details={"user_id": user_id, "email": person.email, "name": person.name,
                          "role": person.role.value, "teams": list(person.teams)},
             )
             user = users_store.user_records(conn, [users_store.get_user(conn, user_id)])[0]
@@ -64,24 +93,25 @@ def create_user(backend: Backend, caller: Caller, *, email: object, name: object
     return CreatedUser(user=user, token=token)
 
 
-def deactivate_user(backend: Backend, caller: Caller, user_id: str, *,
-                    source: str | None = None) -> User:
-    """Their keys and login tokens stop working at once. Deactivating someone already
-    inactive changes nothing; nobody may deactivate themselves."""
-    now = backend.now()
+def issue_login_token(backend: Backend, caller: Caller, user_id: str, *,
+                      revoke_others: bool = False, source: str | None = None) -> CreatedUser:
+    """A new login token for someone (a lost one, a new machine); with `revoke_others`
+    every other login token of theirs stops working at once."""
+    settings = backend.settings
+    now = settings.clock()
     with backend.engine.begin() as conn:
-        row = users_store.get_user(conn, user_id[:64])
+        row = people_store.lock_user(conn, user_id[:64])
         if row is None:
             raise NotFound("user")
-        if row.id == caller.id:
-            raise Conflict("You cannot deactivate yourself.")
-        if row.active:
-            count = keys_store.count_owned(conn, row.id)
-            users_store.deactivate_user(conn, row.id, now)
-            audit_store.record(
-                conn, now=now, actor=caller, action="user.deactivated", source=source,
-                key_owner_id=row.id,
-                details={"user_id": row.id, "email": row.email, "keys_affected": count},
-            )
-            row = users_store.get_user(conn, row.id)
-        return users_store.user_records(conn, [row])[0]
+        if not row.active:
+            raise Conflict("This person is deactivated: reactivate them first.")
+        revoked = people_store.revoke_login_tokens(conn, row.id, now) if revoke_others else 0
+        token = users_store.issue_login_token(conn, settings.pepper_bytes, row.id, now,
+                                              env=settings.key_env)
+        audit_store.record(
+            conn, now=now, actor=caller, action="user.login_token_issued", source=source,
+            key_owner_id=row.id,
+            details={"user_id": row.id, "email": row.email, "revoked_others": revoked},
+        )
+        user = users_store.user_records(conn, [row])[0]
+    return CreatedUser(user=user, token=token)

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from sqlalchemy.engine import Connection
 
+from tui_app.domain.errors import Forbidden
 from tui_app.domain.roles import Role
 from tui_app.server.store import users as users_store
 from tui_app.server.store.users import Caller
@@ -56,3 +57,13 @@ def may_see(conn: Connection, caller: Caller, owner_id: str) -> bool:
     if caller.role is Role.MANAGER and caller.team_ids:
         return users_store.is_plain_member_of(conn, owner_id, caller.team_ids)
     return False
+
+
+def visible_people(caller: Caller) -> tuple[str, ...] | None:
+    """The teams whose people the caller may read: None for everyone (an admin); a
+    manager their own teams'; nobody else may read people at all."""
+    if caller.role is Role.ADMIN:
+        return None
+    if caller.role is Role.MANAGER:
+        return caller.team_ids
+    raise Forbidden("Only managers and admins may see people.")
