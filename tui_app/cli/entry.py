@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
-    from tui_app.cli import admin, auth, connect, keys, server, tui
+    from tui_app.cli import admin, auth, connect, keys, server, teams, tui, users
 
     parser = argparse.ArgumentParser(
         prog="agentkeys",
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"agentkeys {__version__}")
     tui.add_connection_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (tui, server, auth, keys, admin, connect):
+    for module in (tui, server, auth, keys, admin, users, teams, connect):
         module.register(subparsers)
     parser.set_defaults(handler=tui.run_tui)
     return parser

@@ -26,6 +26,7 @@ from tui_app.domain.models import (
     CreatedKey,
     Me,
     Page,
+    Team,
     UsageDay,
     User,
 )
@@ -329,12 +330,22 @@ class ApiClient:
                   "since": to_rfc3339(since), "limit": limit, "cursor": cursor}
         return _activity_page(await self._request("GET", "/v1/activity", params=params))
 
-    # -- users ------------------------------------------------------------------
+    # -- people and teams ---------------------------------------------------------
 
     async def list_users(
-        self, *, cursor: str | None = None, limit: int | None = None
+        self,
+        *,
+        q: str | None = None,
+        role: str | None = None,
+        team: str | None = None,
+        active: bool | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
     ) -> Page[User]:
-        data = await self._request("GET", "/v1/users", params={"cursor": cursor, "limit": limit})
+        """People by email with their key counts (a manager: their teams' people)."""
+        params = {"q": q or None, "role": role, "team": team or None, "active": active,
+                  "cursor": cursor, "limit": limit}
+        data = await self._request("GET", "/v1/users", params=params)
         return Page(items=tuple(User.from_json(u) for u in data["items"]),
                     next_cursor=data.get("next_cursor"))
 
@@ -348,9 +359,45 @@ class ApiClient:
         )
         return User.from_json(data["user"]), data["token"]
 
-    async def deactivate_user(self, user_id: str) -> User:
-        path = f"/v1/users/{_segment(user_id)}/deactivate"
-        return User.from_json(await self._request("POST", path))
+    async def update_user(
+        self, user_id: str, *, name: str | None = None, role: str | None = None,
+        teams: Iterable[str] | None = None,
+    ) -> User:
+        """Changes what is given; `teams` replaces the person's teams."""
+        body: dict[str, Any] = {"name": name, "role": role,
+                                "teams": None if teams is None else list(teams)}
+        path = f"/v1/users/{_segment(user_id)}"
+        return User.from_json(await self._request(
+            "PATCH", path, json={k: v for k, v in body.items() if v is not None}))
+
+    async def deactivate_user(self, user_id: str) -> tuple[User, int]:
+        """The person and how many of their keys stopped working."""
+        data = await self._request("POST", f"/v1/users/{_segment(user_id)}/deactivate")
+        return User.from_json(data), int(data.get("keys_affected", 0))
+
+    async def reactivate_user(self, user_id: str) -> tuple[User, int]:
+        """The person and how many of their keys work again."""
+        data = await self._request("POST", f"/v1/users/{_segment(user_id)}/reactivate")
+        return User.from_json(data), int(data.get("keys_affected", 0))
+
+    async def new_login_token(self, user_id: str, *, revoke_others: bool = False
+                              ) -> tuple[User, str]:
+        """A new login token for the person (shown once)."""
+        data = await self._request("POST", f"/v1/users/{_segment(user_id)}/login-tokens",
+                                   json={"revoke_others": revoke_others})
+        return User.from_json(data["user"]), data["token"]
+
+    async def list_teams(self) -> tuple[Team, ...]:
+        data = await self._request("GET", "/v1/teams")
+        return tuple(Team.from_json(t) for t in data["items"])
+
+    async def create_team(self, name: str) -> Team:
+        return Team.from_json(await self._request("POST", "/v1/teams", json={"name": name}))
+
+    async def rename_team(self, team: str, name: str) -> Team:
+        """`team`: its id or its current name."""
+        return Team.from_json(await self._request(
+            "PATCH", f"/v1/teams/{_segment(team)}", json={"name": name}))
 
     # -- agents -----------------------------------------------------------------
 

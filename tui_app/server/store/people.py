@@ -47,8 +47,10 @@ def list_people(conn: Connection, filters: PeopleFilters, after: str | None,
         query = query.where(U.c.email > after)
     if filters.q:
         needle = filters.q.lower()
+        # An exact id too, so a client can name someone by id or email alike.
         query = query.where(sa.or_(U.c.email.contains(needle, autoescape=True),
-                                   sa.func.lower(U.c.name).contains(needle, autoescape=True)))
+                                   sa.func.lower(U.c.name).contains(needle, autoescape=True),
+                                   U.c.id == filters.q))
     if filters.role is not None:
         query = query.where(U.c.role == filters.role.value)
     if filters.active is not None:
