@@ -27,7 +27,8 @@ async def test_bulk_partial_failures(api, org, clock) -> None:
     assert results["key_missing"]["code"] == "NOT_FOUND"
     assert results[blue["id"]]["code"] == "NOT_FOUND"  # another team: not visible
     assert results[revoked["id"]]["code"] == "CONFLICT"
-    assert not results[revoked["id"]]["ok"] and results[revoked["id"]]["message"]
+    assert not results[revoked["id"]]["ok"]
+    assert "revoked keys cannot be disabled" in results[revoked["id"]]["message"]
     got = (await api.get(f"/v1/keys/{b['id']}", headers=org.member.headers)).json()
     assert got["status"] == "inactive"
     events = (await api.get("/v1/audit", params={"action": "key.disabled"},

@@ -114,8 +114,9 @@ class TestAdminFilters:
 
 class TestAdminBulkConfirm:
     def test_revoke_confirmation(self, snap_compare: Any, tmp_path: Path) -> None:
-        """"Revoke 12 keys?" with the first 8 names, "and 4 more", the warning that this
-        cannot be undone, and the focus on Cancel."""
+        """Twelve marked, one of them already revoked: "Revoke 11 of 12 marked keys?"
+        with the first 8 names, "and 3 more", "Skipping 1 key: already revoked.", the
+        warning that this cannot be undone, and the focus on Cancel."""
         app, _ = host(tmp_path)
 
         async def run_before(pilot: Pilot[None]) -> None:
@@ -129,8 +130,8 @@ class TestAdminBulkConfirm:
 
 class TestAdminResults:
     def test_partial_failure(self, snap_compare: Any, tmp_path: Path) -> None:
-        """After "enable" on revoked and disabled keys: "N keys enabled, M failed.", each
-        revoked key named with the server's reason and code first, then the successes."""
+        """After "enable" on revoked and disabled keys: "2 keys enabled, 2 skipped.", each
+        revoked key named with why it was skipped, then the successes."""
         app, _ = host(tmp_path)
 
         async def run_before(pilot: Pilot[None]) -> None:

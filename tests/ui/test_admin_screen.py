@@ -281,8 +281,8 @@ async def test_bulk_revoke_revokes_exactly_the_marked_keys(fresh_backend: Backen
         assert app.focused is not None and app.focused.id == "confirm-cancel"
         body = str(confirm.body)
         assert "3 keys" in body
-        for name in screen.table.marks.values():
-            assert name in body
+        for key in screen.table.marks.values():
+            assert key.name in body
         await pilot.press("tab", "enter")
         await settle(pilot, app)
         results = app.screen
@@ -310,29 +310,81 @@ async def test_bulk_cancel_changes_nothing(fresh_backend: Backend) -> None:
     assert await all_ids(api, status="revoked") == before
 
 
-async def test_partial_failure_is_reported_per_key(fresh_backend: Backend) -> None:
+async def test_keys_the_action_does_not_apply_to_are_skipped_with_a_reason(
+        fresh_backend: Backend) -> None:
     api = fresh_backend.client()
-    revoked = (await first_page(api, 2, status="revoked"))
-    inactive = (await first_page(api, 1, status="inactive"))
+    revoked = await first_page(api, 2, status="revoked")
+    disabled = next(k for k in await first_page(api, 50, status="inactive")
+                    if k.disabled_at is not None)
     app = await make_host(fresh_backend)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         screen = screen_of(app)
-        screen.table.set_marks({k.id: k.name for k in (*revoked, *inactive)})
+        screen.table.set_marks({k.id: k for k in (*revoked, disabled)})
         await pilot.press("a")  # enable
         await settle(pilot, app)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmModal)
+        assert confirm.title_text == "Enable 1 of 3 marked keys?"
+        body = str(confirm.body)
+        assert disabled.name in body
+        assert "Skipping 2 keys: revoked keys cannot be enabled." in body
         await pilot.press("tab", "enter")
         await settle(pilot, app)
         results = app.screen
         assert isinstance(results, BulkResultsModal)
-        failed = {r.id for r in results.failures}
-        assert failed == {k.id for k in revoked}
-        assert "2 failed" in results.summary()
+        assert results.summary() == "1 key enabled, 2 skipped."
         lines = str(results.query_one("#bulk-results-lines").render())
         for key in revoked:
-            assert key.name in lines
-        # The failures stay marked; the enabled key left the marks.
-        assert set(screen.table.marks) == failed
+            assert f"{key.name} ({key.id}): revoked keys cannot be enabled" in lines
+        # The skipped keys stay marked; the enabled key left the marks.
+        assert set(screen.table.marks) == {k.id for k in revoked}
+    assert (await api.get_key(disabled.id)).disabled_at is None
+
+
+async def test_extend_on_the_revoked_preset_asks_nothing(fresh_backend: Backend) -> None:
+    api = fresh_backend.client()
+    revoked = await all_ids(api, status="revoked")
+    app = await make_host(fresh_backend)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        screen = screen_of(app)
+        screen.apply_filters(next(p for p in PRESETS if p.label == "Revoked").filters)
+        await settle(pilot, app)
+        await pilot.press("asterisk")
+        await settle(pilot, app)
+        assert len(screen.table.marks) == len(revoked) > 1
+        await pilot.press("e")
+        await settle(pilot, app)
+        assert isinstance(app.screen, AdminScreen)  # no days, no confirmation
+        messages = [n.message for n in app._notifications]
+        assert (f"Nothing to extend: the {len(revoked)} marked keys — revoked keys cannot "
+                "be extended.") in messages
+    assert sorted(await all_ids(api, status="revoked")) == sorted(revoked)
+
+
+async def test_a_key_revoked_since_it_was_marked_fails_in_words_for_the_action(
+        fresh_backend: Backend) -> None:
+    api = fresh_backend.client()
+    active = await first_page(api, 2, status="active")
+    app = await make_host(fresh_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = screen_of(app)
+        screen.table.set_marks({k.id: k for k in active})
+        await api.bulk("revoke", [active[0].id])  # someone else, meanwhile
+        await pilot.press("d")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.title_text == "Disable 2 keys?"
+        await pilot.press("tab", "enter")
+        await settle(pilot, app)
+        results = app.screen
+        assert isinstance(results, BulkResultsModal)
+        assert "1 failed" in results.summary()
+        lines = str(results.query_one("#bulk-results-lines").render())
+        assert "revoked keys cannot be disabled" in lines
+        assert set(screen.table.marks) == {active[0].id}
 
 
 async def test_bulk_extend_asks_days_then_extends(fresh_backend: Backend) -> None:
@@ -341,7 +393,7 @@ async def test_bulk_extend_asks_days_then_extends(fresh_backend: Backend) -> Non
     app = await make_host(fresh_backend)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        screen_of(app).table.set_marks({expired.id: expired.name})
+        screen_of(app).table.set_marks({expired.id: expired})
         await pilot.press("e")
         await settle(pilot, app)
         app.screen.query_one("#extend-days").value = "10"  # type: ignore[attr-defined]

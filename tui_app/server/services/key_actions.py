@@ -24,6 +24,7 @@ from tui_app.domain.validation import validate_expiry
 from tui_app.server.services.backend import Backend
 from tui_app.server.services.visibility import may_see
 from tui_app.server.store import audit as audit_store
+from tui_app.server.store import connections as connections_store
 from tui_app.server.store import db
 from tui_app.server.store import keys as keys_store
 from tui_app.server.store import users as users_store
@@ -127,7 +128,8 @@ def _apply_action(
         if row.revoked_at is None:
             values = {"revoked_at": now, "revoked_by_id": caller.id}
     elif row.revoked_at is not None:
-        raise Conflict("This key is revoked; revoking cannot be undone.")
+        # Worded for the action asked, so a bulk result names what could not happen.
+        raise Conflict(f"This key is revoked: revoked keys cannot be {_PAST[action]}.")
     elif action == "disable":
         if row.disabled_at is None:
             values = {"disabled_at": now, "disabled_by_id": caller.id}
@@ -151,6 +153,8 @@ def _apply_action(
     if not values:
         return
     keys_store.update_key(conn, row.id, **values)
+    if action in ("revoke", "disable"):  # its sessions end with it, for good
+        connections_store.end_sessions(conn, [row.id], now)
     audit_store.record(
         conn, now=now, actor=caller, action=f"key.{_PAST[action]}", source=source,
         key_id=row.id, key_name=row.name, key_owner_id=row.owner_id, details=details,

@@ -143,8 +143,9 @@ class KeyTable(LineTable):
         self.clock = clock
         self.sort = sort
         self.order = order
-        # Marks are key ids (with the name, for confirmations): they outlive any page.
-        self.marks: dict[str, str] = {}
+        # Marks are key ids with the key as marked (its name and status, for the
+        # confirmation of a bulk action): they outlive any page.
+        self.marks: dict[str, AgentKey] = {}
         self.pages = KeyRows()
         self._fetch: Fetch | None = None
         self._generation = 0
@@ -252,7 +253,7 @@ class KeyTable(LineTable):
 
     # -- marks -----------------------------------------------------------------
 
-    def set_marks(self, marks: dict[str, str]) -> None:
+    def set_marks(self, marks: dict[str, AgentKey]) -> None:
         self.marks = dict(marks)
         self.refresh()
         self.post_message(self.MarksChanged(len(self.marks)))
@@ -264,7 +265,7 @@ class KeyTable(LineTable):
         if key.id in self.marks:
             del self.marks[key.id]
         else:
-            self.marks[key.id] = key.name
+            self.marks[key.id] = key
         self.post_message(self.MarksChanged(len(self.marks)))
         self.refresh_rows(self.cursor_row)
         self.action_cursor_down()

@@ -4,7 +4,7 @@
   first names, so nobody revokes 4,000 keys thinking it was 4.
 - `ExtendDaysModal`: how many days to extend by → int | None.
 - `BulkResultsModal`: per-key results afterwards; failures first, each named with the
-  server's reason.
+  server's reason, then the keys skipped because the action did not apply to them.
 - `ExportModal`: where to write the export and in which format → ExportRequest | None.
 
 All untrusted text (key names, server messages) goes through safe_text.
@@ -52,14 +52,25 @@ def _plural(count: int) -> str:
     return f"{count:,} key" + ("" if count == 1 else "s")
 
 
-def bulk_confirm_title(action: str, count: int, days: int | None = None) -> str:
+def bulk_confirm_title(action: str, count: int, days: int | None = None, *,
+                       marked: int | None = None) -> str:
+    """"Extend 5 keys by 30 days?", or "Extend 5 of 33 marked keys…" when the action
+    applies to only some of the marked keys."""
     verb = ACTION_VERBS[action][0]
     suffix = f" by {days} day{'s' if days != 1 else ''}" if action == "extend" else ""
-    return f"{verb} {_plural(count)}{suffix}?"
+    what = _plural(count) if marked is None or marked == count else (
+        f"{count:,} of {marked:,} marked keys")
+    return f"{verb} {what}{suffix}?"
 
 
-def bulk_confirm_body(action: str, names: Sequence[str], count: int) -> Text:
-    """The count, the first names and "and N more", then what the action does."""
+def bulk_confirm_label(action: str, count: int) -> str:
+    return f"{ACTION_VERBS[action][0]} {_plural(count)}"
+
+
+def bulk_confirm_body(action: str, names: Sequence[str], count: int,
+                      skipped: Sequence[tuple[str, int]] = ()) -> Text:
+    """The count, the first names and "and N more", the keys left out and why, then
+    what the action does."""
     body = Text()
     body.append(f"{_plural(count)}:\n", style="bold")
     for name in names[:NAMES_SHOWN]:
@@ -68,6 +79,8 @@ def bulk_confirm_body(action: str, names: Sequence[str], count: int) -> Text:
         body.append("\n")
     if count > min(len(names), NAMES_SHOWN):
         body.append(f"  and {count - min(len(names), NAMES_SHOWN):,} more\n", style="italic")
+    for reason, many in skipped:
+        body.append(f"Skipping {_plural(many)}: {reason}.\n", style="dim")
     body.append("\n")
     body.append(ACTION_WARNINGS[action])
     return body
@@ -115,11 +128,13 @@ class BulkResultsModal(ModalScreen[None]):
         Binding("escape,enter", "close", "Close", id="bulk-results-close"),
     ]
 
-    def __init__(self, action: str, results: Sequence[BulkResult], names: Mapping[str, str]):
+    def __init__(self, action: str, results: Sequence[BulkResult], names: Mapping[str, str],
+                 skipped: Sequence[tuple[str, str, str]] = ()):
         super().__init__()
         self.action = action
         self.results = list(results)
         self.names = names
+        self.skipped = list(skipped)  # (id, name, reason) of keys never sent
 
     @property
     def failures(self) -> list[BulkResult]:
@@ -131,6 +146,8 @@ class BulkResultsModal(ModalScreen[None]):
         text = f"{_plural(done)} {past}"
         if self.failures:
             text += f", {len(self.failures):,} failed"
+        if self.skipped:
+            text += f", {len(self.skipped):,} skipped"
         return text + "."
 
     def _key_name(self, result: BulkResult) -> str:
@@ -149,6 +166,12 @@ class BulkResultsModal(ModalScreen[None]):
                 text.append(" [")
                 text.append_text(safe_text(result.code))
                 text.append("]")
+            text.append("\n")
+        for key_id, name, reason in self.skipped:
+            text.append("- ", style="dim")
+            text.append_text(safe_text(name or "(unnamed)"))
+            text.append(f" ({key_id}): ", style="dim")
+            text.append_text(safe_text(reason))
             text.append("\n")
         for result in self.results:
             if result.ok:

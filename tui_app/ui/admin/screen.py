@@ -27,20 +27,13 @@ from textual.worker import Worker
 
 from tui_app.client.errors import ApiError, ServerUnreachable
 from tui_app.client.export import count_from_totals, export_keys
-from tui_app.domain.models import Me
-from tui_app.ui.admin import walks
+from tui_app.domain.models import AgentKey, Me
+from tui_app.ui.admin import bulk_flow, walks
 from tui_app.ui.admin.details import AdminDetails, scope_title
 from tui_app.ui.admin.filter_bar import FilterBar
 from tui_app.ui.admin.filters import PRESETS, Filters
 from tui_app.ui.admin.key_table import SORT_KEYS, KeyTable
-from tui_app.ui.admin.modals import (
-    BulkResultsModal,
-    ExportModal,
-    ExtendDaysModal,
-    bulk_confirm_body,
-    bulk_confirm_title,
-    default_export_path,
-)
+from tui_app.ui.admin.modals import ExportModal, default_export_path
 from tui_app.ui.admin.totals import Counts, count_keys, totals_line
 from tui_app.ui.admin.walks import both_ways
 from tui_app.ui.connect.binding import CONNECT_BINDING
@@ -322,45 +315,20 @@ class AdminScreen(Screen[None]):
 
     # -- bulk actions ----------------------------------------------------------
 
-    def _targets(self) -> dict[str, str]:
-        if self.table.marks:
-            return dict(self.table.marks)
-        key = self.table.highlighted
-        return {key.id: key.name} if key is not None else {}
-
     def action_bulk(self, action: str) -> None:
         if not self._usable:
             return
-        targets = self._targets()
-        if not targets:
+        marked = bulk_flow.targets(self.table)
+        if not marked:
             self.notify("Mark keys with space (or * for the whole filter) first.",
                         markup=False, timeout=4)
             return
-        self._run_bulk(action, targets)
+        self._run_bulk(action, marked)
 
     @work(exclusive=True, group="admin-bulk", exit_on_error=False)
-    async def _run_bulk(self, action: str, targets: dict[str, str]) -> None:
-        days: int | None = None
-        if action == "extend":
-            days = await self.app.push_screen_wait(ExtendDaysModal())
-            if days is None:
-                return
-        title = bulk_confirm_title(action, len(targets), days)
-        confirmed = await self.app.push_screen_wait(ConfirmModal(
-            title, bulk_confirm_body(action, list(targets.values()), len(targets)),
-            title.rstrip("?"), destructive=action in ("revoke", "disable"),
-        ))
-        if not confirmed:
-            return
-        results = await walks.bulk_in_chunks(self.session, action, list(targets), days,
-                                             self._set_progress)
-        if not results:
-            return
-        done = {r.id for r in results if r.ok}
-        # Keys that worked leave the marks; failures stay marked to look at again.
-        self.table.set_marks({i: n for i, n in self.table.marks.items() if i not in done})
-        self.reload(keep_position=True)
-        await self.app.push_screen_wait(BulkResultsModal(action, results, targets))
+    async def _run_bulk(self, action: str, marked: dict[str, AgentKey]) -> None:
+        await bulk_flow.run_bulk(self, self.session, self.table, action, marked,
+                                 self._set_progress, lambda: self.reload(keep_position=True))
 
     # -- export ----------------------------------------------------------------
 

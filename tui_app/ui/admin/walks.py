@@ -43,14 +43,14 @@ async def first_id_page(session: Session, params: dict[str, Any]) -> Page[AgentK
 
 
 async def every_id(session: Session, params: dict[str, Any], first: Page[AgentKey],
-                   total: int | None, progress: Progress) -> dict[str, str]:
-    """{id: name} of every key of the filter, from `first` on (all of them unless a
+                   total: int | None, progress: Progress) -> dict[str, AgentKey]:
+    """{id: key} of every key of the filter, from `first` on (all of them unless a
     call fails)."""
-    found: dict[str, str] = {}
+    found: dict[str, AgentKey] = {}
     page: Page[AgentKey] | None = first
     try:
         while page is not None:
-            found.update((key.id, key.name) for key in page.items)
+            found.update((key.id, key) for key in page.items)
             progress(f"marking… {len(found):,}" + (f" / {total:,}" if total is not None else ""))
             cursor = page.next_cursor
             if not cursor or not page.items:
