@@ -116,17 +116,17 @@ async def test_the_next_request_after_a_revocation_is_refused(served_url, api, o
         r = await http.post("/v1/mcp", json=body, headers=headers | auth(secret))
         assert r.status_code == 401
         assert r.json()["error"]["code"] == "TOKEN_REVOKED"
-        assert r.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+        assert r.headers["www-authenticate"].startswith('Bearer error="invalid_token", '
+                                                        'resource_metadata="')
         for presented, code in ((None, "TOKEN_MISSING"), ("garbage", "TOKEN_MALFORMED"),
                                 (org.owner.token, "TOKEN_MALFORMED")):
             sent = headers | (auth(presented) if presented else {})
             r = await http.post("/v1/mcp", json=body, headers=sent)
             assert r.status_code == 401 and r.json()["error"]["code"] == code, presented
             assert "invalid_token" in r.headers["www-authenticate"]
-        # No OAuth discovery: clients would then ignore the configured header.
-        for path in ("/.well-known/oauth-protected-resource",
-                     "/.well-known/oauth-authorization-server"):
-            assert (await http.get(path)).status_code == 404
+        # Where an MCP client learns how to connect with OAuth instead.
+        metadata = await http.get("/.well-known/oauth-protected-resource/v1/mcp")
+        assert metadata.json()["resource"] == f"{served_url}/v1/mcp"
 
 
 async def test_tool_calls_count_against_the_rate_limit_and_protocol_does_not(

@@ -10,7 +10,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from tui_app.domain.clock import parse_rfc3339
 from tui_app.domain.validation import Scope
 
 # RFC 8628's alphabet for codes people type: no vowels (no words), no look-alikes.
@@ -85,3 +87,66 @@ def extended_for_approval(key_expires_at: datetime | None, now: datetime) -> dat
     if key_expires_at is None or key_expires_at > now:
         return None
     return now + EXTEND_ON_APPROVE
+
+
+# --- Records: what the API returns about connections and sessions ------------------------
+
+@dataclass(frozen=True, slots=True)
+class PendingConnection:
+    """A request for access as the person answering it sees it."""
+
+    user_code: str
+    client_id: str
+    client_name: str
+    flow: str  # device (a CLI or headless agent) or code (an MCP client in a browser)
+    scope: str  # what it asks for: read or read_write
+    expires_at: datetime
+    status: str  # pending, approved, denied, used
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PendingConnection:
+        return cls(user_code=data["user_code"], client_id=data["client_id"],
+                   client_name=data["client_name"], flow=data["flow"],
+                   scope=data["scope"], status=data["status"],
+                   expires_at=parse_rfc3339(data["expires_at"]))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """What approving did: the session's scope, and the key's new expiry when it had
+    expired and was extended."""
+
+    user_code: str
+    key_id: str
+    scope: str
+    extended_to: datetime | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Approval:
+        return cls(user_code=data["user_code"], key_id=data["key_id"], scope=data["scope"],
+                   extended_to=parse_rfc3339(data.get("extended_to")))
+
+
+@dataclass(frozen=True, slots=True)
+class KeySession:
+    id: str
+    key_id: str
+    client_name: str
+    scope: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime  # when the session ends unless renewed: its refresh token's end
+    revoked_at: datetime | None
+
+    def active(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KeySession:
+        return cls(
+            id=data["id"], key_id=data["key_id"], client_name=data["client_name"],
+            scope=data["scope"], created_at=parse_rfc3339(data["created_at"]),  # type: ignore[arg-type]
+            last_used_at=parse_rfc3339(data.get("last_used_at")),
+            expires_at=parse_rfc3339(data["expires_at"]),  # type: ignore[arg-type]
+            revoked_at=parse_rfc3339(data.get("revoked_at")),
+        )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tui_app import __version__
 from tui_app.domain.clock import Clock, system_clock
+from tui_app.domain.connections import DEFAULT_SESSION_HOURS
 from tui_app.domain.expiry import DEFAULT_MAX_LIFETIME_DAYS
 
 PEPPER_BYTES = 32
@@ -79,6 +80,8 @@ class Settings:
     # Activity is written in batches off the request path, at most this long after the
     # call: a crash loses at most this much of it (never a key change or audit entry).
     activity_flush_s: float = 1.0
+    # A key session's access token lives this long; its client renews it.
+    session_hours: int = DEFAULT_SESSION_HOURS
     extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -150,8 +153,8 @@ def policy_from_env(env: Mapping[str, str]) -> dict[str, object]:
 
 
 def agent_settings_from_env(env: Mapping[str, str]) -> dict[str, object]:
-    """AGENTKEYS_PUBLIC_URL, AGENTKEYS_ACTIVITY_DAYS and AGENTKEYS_TRUSTED_PROXIES, as
-    Settings fields."""
+    """AGENTKEYS_PUBLIC_URL, AGENTKEYS_ACTIVITY_DAYS, AGENTKEYS_TRUSTED_PROXIES and
+    AGENTKEYS_SESSION_HOURS, as Settings fields."""
     values: dict[str, object] = {}
     public_url = env.get("AGENTKEYS_PUBLIC_URL", "").strip()
     if public_url:
@@ -166,6 +169,12 @@ def agent_settings_from_env(env: Mapping[str, str]) -> dict[str, object]:
             raise SettingsError("AGENTKEYS_ACTIVITY_DAYS should be a whole number of days "
                                 f"(at least 1), not {days[:20]!r}.")
         values["activity_days"] = int(days)
+    hours = env.get("AGENTKEYS_SESSION_HOURS", "").strip()
+    if hours:
+        if not (hours.isascii() and hours.isdigit()) or not 1 <= int(hours) <= 720:
+            raise SettingsError("AGENTKEYS_SESSION_HOURS should be a whole number of hours "
+                                f"from 1 to 720, not {hours[:20]!r}.")
+        values["session_hours"] = int(hours)
     proxies = env.get("AGENTKEYS_TRUSTED_PROXIES", "").strip()
     if proxies:
         import ipaddress

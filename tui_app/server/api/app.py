@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from tui_app import __version__
 from tui_app.server import host_names
 from tui_app.server.api import agent_mcp, errors, hosts, middleware
+from tui_app.server.api.oauth.authorization import AgentAuthorizationServer
 from tui_app.server.api.routes import keys, meta
 from tui_app.server.services.backend import Backend
 from tui_app.server.settings import Settings
@@ -46,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in _route_modules():
         app.include_router(module.router)
     app.state.mcp_sessions = agent_mcp.install(app, backend)
+    app.state.oauth = AgentAuthorizationServer(backend)
     return app
 
 
@@ -75,10 +77,19 @@ def freeze_heap() -> None:
 
 
 def _route_modules() -> list:  # type: ignore[type-arg]
-    from tui_app.server.api.routes import activity, admin, audit, teams, users, verify
+    from tui_app.server.api.oauth import routes as oauth
+    from tui_app.server.api.routes import (
+        activity,
+        admin,
+        audit,
+        connections,
+        teams,
+        users,
+        verify,
+    )
 
     # verify first: it is the hot path, and routing tries routes in order.
-    return [verify, meta, keys, admin, audit, users, teams, activity]
+    return [verify, meta, keys, admin, audit, users, teams, activity, connections, oauth]
 
 
 def app_from_env() -> FastAPI:

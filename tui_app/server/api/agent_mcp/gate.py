@@ -1,13 +1,12 @@
 """Who may talk to the MCP endpoint: a usable agent key, checked on every HTTP request
 before the SDK sees it.
 
-Our middleware, not the SDK's `auth=`: with that, the SDK would publish OAuth discovery,
-and MCP clients (Claude Code, Cursor) would then ignore the Authorization header people
-configured and start an OAuth flow we do not serve. A refused request gets the API's
-error envelope with its code and `WWW-Authenticate: Bearer error="invalid_token"`, on
-the very next request after a key is revoked, disabled or its owner deactivated: every
-request reads the key. Protocol messages are not counted as uses; tool calls are
-(calls.py).
+Our middleware, not the SDK's `auth=`: keys and key sessions are our tokens, checked
+the way verify checks them. A refused request gets the API's error envelope with its
+code and `WWW-Authenticate: Bearer error="invalid_token", resource_metadata="…"` (where
+an MCP client finds how to connect with OAuth), on the very next request after a key is
+revoked, disabled or its owner deactivated: every request reads the key. Protocol
+messages are not counted as uses; tool calls are (calls.py).
 """
 
 from __future__ import annotations
@@ -16,16 +15,17 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tui_app.server.api.errors import ApiProblem
+from tui_app.server.api.oauth.urls import resource_metadata_url
 from tui_app.server.services.backend import Backend
 from tui_app.server.services.verify import Admission, admit_key
 
-MCP_PATH = "/v1/mcp"
 _ADMISSION = "agentkeys.admission"
-_INVALID_TOKEN = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
-def refused(code: str, message: str) -> ApiProblem:
-    return ApiProblem(401, code, message, headers=_INVALID_TOKEN)
+def refused(request: Request, code: str, message: str) -> ApiProblem:
+    challenge = (f'Bearer error="invalid_token", '
+                 f'resource_metadata="{resource_metadata_url(request)}"')
+    return ApiProblem(401, code, message, headers={"WWW-Authenticate": challenge})
 
 
 def presented_key(request: Request) -> str | None:
@@ -58,11 +58,12 @@ class McpGate:
         token = presented_key(request)
         if token is None:
             header = request.headers.get("authorization", "").strip()
-            raise refused("TOKEN_MALFORMED" if header else "TOKEN_MISSING",
+            raise refused(request, "TOKEN_MALFORMED" if header else "TOKEN_MISSING",
                           "Send your agent key: Authorization: Bearer ak_…")
         admission = await admit_key(self.backend, token)
         if not admission.admitted:
-            raise refused(admission.code, admission.message or "This key is not accepted.")
+            raise refused(request, admission.code,
+                          admission.message or "This key is not accepted.")
         # Per request: the app's shared state is copied, never written.
         scope = {**scope, "state": {**scope.get("state", {}), _ADMISSION: admission}}
         await self.app(scope, receive, send)

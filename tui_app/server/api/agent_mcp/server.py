@@ -25,7 +25,8 @@ from tui_app import __version__
 from tui_app.domain import verify as rules
 from tui_app.server.api.agent_mcp import tools
 from tui_app.server.api.agent_mcp.calls import tool_error
-from tui_app.server.api.agent_mcp.gate import MCP_PATH, McpGate, admission_of
+from tui_app.server.api.agent_mcp.gate import McpGate, admission_of
+from tui_app.server.api.oauth.urls import MCP_PATH
 from tui_app.server.api.peers import agent_call
 from tui_app.server.services.backend import Backend
 
