@@ -350,3 +350,19 @@ async def test_a_session_never_outlives_its_key(http, api, org, clock):
         "grant_type": "refresh_token", "client_id": client_id,
         "refresh_token": tokens["refresh_token"]})
     assert r.json()["error"] == "invalid_grant"
+
+
+async def test_deactivating_the_owner_ends_the_sessions_for_good(http, api, org, clock):
+    key, _, tokens = await _session(http, api, org, clock)
+    owner_id = org.owner.id
+    r = await api.post(f"/v1/users/{owner_id}/deactivate", headers=org.admin.headers)
+    assert r.status_code == 200, r.text
+    who = await http.get("/v1/agent/whoami", headers=auth(tokens["access_token"]))
+    assert who.status_code == 401
+    r = await api.post(f"/v1/users/{owner_id}/reactivate", headers=org.admin.headers)
+    assert r.status_code == 200, r.text
+    assert (await http.get("/v1/agent/whoami", headers=auth(tokens["access_token"]))
+            ).json()["error"]["code"] == "TOKEN_REVOKED"
+    sessions = (await api.get(f"/v1/keys/{key['id']}/sessions",
+                              headers=org.admin.headers)).json()["items"]
+    assert sessions[0]["revoked_at"] is not None

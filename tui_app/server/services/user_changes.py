@@ -19,6 +19,7 @@ from tui_app.domain.people import LAST_ADMIN, removes_last_admin
 from tui_app.domain.roles import Role
 from tui_app.server.services.backend import Backend
 from tui_app.server.store import audit as audit_store
+from tui_app.server.store import connections as connections_store
 from tui_app.server.store import people as people_store
 from tui_app.server.store import users as users_store
 from tui_app.server.store.users import Caller
@@ -100,6 +101,7 @@ def deactivate_user(backend: Backend, caller: Caller, user_id: str, *,
         _keeps_an_admin(conn, row, new_role=None, deactivating=True)
         stopped = people_store.count_working_keys(conn, row.id, now)
         users_store.deactivate_user(conn, row.id, now)
+        connections_store.end_sessions_of_owner(conn, row.id, now)  # reactivation won't revive them
         audit_store.record(
             conn, now=now, actor=caller, action="user.deactivated", source=source,
             key_owner_id=row.id,
