@@ -18,6 +18,7 @@ import httpx
 from tui_app.client.errors import ApiError, ServerUnreachable
 from tui_app.client.wire import OWN_KEYS_PAGE, key_page, request_headers
 from tui_app.domain.clock import to_rfc3339
+from tui_app.domain.connections import Approval, KeySession, PendingConnection
 from tui_app.domain.models import (
     ActivityEntry,
     AgentKey,
@@ -398,6 +399,28 @@ class ApiClient:
         """`team`: its id or its current name."""
         return Team.from_json(await self._request(
             "PATCH", f"/v1/teams/{_segment(team)}", json={"name": name}))
+
+    # -- connections: approving agents, key sessions -------------------------------
+
+    async def pending_connection(self, user_code: str) -> PendingConnection:
+        return PendingConnection.from_json(await self._request(
+            "GET", f"/v1/connections/pending/{_segment(user_code)}"))
+
+    async def approve_connection(self, user_code: str, key_id: str) -> Approval:
+        return Approval.from_json(await self._request(
+            "POST", "/v1/connections/approve",
+            json={"user_code": user_code, "key_id": key_id}))
+
+    async def deny_connection(self, user_code: str) -> None:
+        await self._request("POST", "/v1/connections/deny", json={"user_code": user_code})
+
+    async def key_sessions(self, key_id: str) -> tuple[KeySession, ...]:
+        data = await self._request("GET", _key_path(key_id, "sessions"))
+        return tuple(KeySession.from_json(item) for item in data["items"])
+
+    async def revoke_session(self, session_id: str) -> KeySession:
+        return KeySession.from_json(await self._request(
+            "POST", f"/v1/sessions/{_segment(session_id)}/revoke"))
 
     # -- agents -----------------------------------------------------------------
 
