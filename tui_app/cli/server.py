@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from tui_app.domain.redact import escape_controls, redact
+from tui_app.server.keep_alive import SERVER_KEEP_ALIVE
 
 
 class RedactTokens(logging.Filter):
@@ -68,6 +69,7 @@ def uvicorn_options() -> dict[str, Any]:
         "server_header": False,
         "http": "httptools",
         "loop": "auto",
+        "timeout_keep_alive": SERVER_KEEP_ALIVE,
     }
 
 

@@ -56,6 +56,21 @@ def _activity_page(data: dict[str, Any]) -> Page[ActivityEntry]:
                 next_cursor=data.get("next_cursor"))
 
 
+# An idle connection is dropped by the client before the server closes it (uvicorn's
+# timeout_keep_alive: 5 s by default, SERVER_KEEP_ALIVE where we run it), so a request
+# is rarely written onto a connection the server is closing.
+KEEPALIVE_EXPIRY = 4.0
+# "Rarely" is not never: a request that met a connection closed by the server before any
+# answer is sent once more, when sending it twice cannot do anything twice: reads, and
+# writes carrying an Idempotency-Key (the server answers the first one's result).
+_CLOSED_BEFORE_ANSWER = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _may_repeat(method: str, headers: dict[str, str] | None) -> bool:
+    return method.upper() in _SAFE_METHODS or "Idempotency-Key" in (headers or {})
+
+
 class ApiClient:
     def __init__(
         self,
@@ -70,6 +85,7 @@ class ApiClient:
         self._http = httpx.AsyncClient(
             base_url=self.base_url, headers=request_headers(token, source), timeout=timeout,
             transport=transport,
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
         )
 
     async def aclose(self) -> None:
@@ -97,9 +113,16 @@ class ApiClient:
             if isinstance(value, bool):
                 clean_params[name] = "true" if value else "false"
         try:
-            response = await self._http.request(
-                method, path, params=clean_params, json=json, headers=headers
-            )
+            try:
+                response = await self._http.request(
+                    method, path, params=clean_params, json=json, headers=headers
+                )
+            except _CLOSED_BEFORE_ANSWER:
+                if not _may_repeat(method, headers):
+                    raise
+                response = await self._http.request(
+                    method, path, params=clean_params, json=json, headers=headers
+                )
         except httpx.TransportError as exc:
             raise ServerUnreachable(self.base_url, type(exc).__name__) from None
         if response.status_code >= 400:

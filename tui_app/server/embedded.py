@@ -30,6 +30,7 @@ from tui_app.domain.clock import Clock, system_clock
 from tui_app.domain.roles import Role
 from tui_app.server.api.app import create_app
 from tui_app.server.host_names import LOOPBACK_HOSTS
+from tui_app.server.keep_alive import SERVER_KEEP_ALIVE
 from tui_app.server.settings import Settings, load_or_create_pepper, policy_from_env
 from tui_app.server.store import db
 from tui_app.server.store import users as users_store
@@ -125,9 +126,11 @@ def start_embedded(
     clock: Clock | None = None,
     on_request: Callable[[], None] | None = None,
     port: int | None = None,
+    keep_alive: int = SERVER_KEEP_ALIVE,
 ) -> EmbeddedServer:
     """`on_request` is called at the start of every request (the local server's idle
-    timer). `port`: the one to listen on if it is free (else any)."""
+    timer). `port`: the one to listen on if it is free (else any). `keep_alive`: how
+    long an idle connection stays open, in seconds."""
     from tui_app import paths
 
     cleanup: Path | None = None
@@ -168,7 +171,8 @@ def start_embedded(
     port = int(sock.getsockname()[1])
     # No "Server: uvicorn" banner, as `agentkeys serve` sends none.
     config = uvicorn.Config(asgi, host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False, lifespan="off", server_header=False)
+                            access_log=False, lifespan="off", server_header=False,
+                            timeout_keep_alive=keep_alive)
     server = uvicorn.Server(config)
     # uvicorn installs signal handlers only in the main thread: not in this one.
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
