@@ -335,6 +335,15 @@ class SessionApp(App[None]):
 
     session: Session
 
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """The palette's Screenshot: saved where it can be, not only in a Downloads
+        directory that may not exist (see ui/screenshot.py)."""
+        from tui_app.ui.screenshot import save_screenshot
+
+        saved = save_screenshot(self, filename, path)
+        return None if saved is None else str(saved)
+
 
 def _nothing() -> None:
     pass
