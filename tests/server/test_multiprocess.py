@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from serve_cluster import Cluster, serve_cluster
+from serve_cluster import Cluster, key_body, serve_cluster
 
 pytestmark = [pytest.mark.slow]
 
@@ -108,3 +108,49 @@ def test_mcp_calls_share_the_rate_limit_and_see_revocations_across_processes(
                 await client.call_tool("whoami", {})
 
     asyncio.run(revoke_then_call())
+
+
+def _session_through(cluster: Cluster, key_id: str, token: str) -> str:
+    """A key session by the device flow on server 0, approved with `token`'s key."""
+    base = cluster.urls[0]
+    device = "urn:ietf:params:oauth:grant-type:device_code"
+    client = httpx.post(f"{base}/v1/oauth/register", json={
+        "client_name": "cron agent", "grant_types": [device]}).json()["client_id"]
+    started = httpx.post(f"{base}/v1/oauth/device/code", data={"client_id": client}).json()
+    approved = httpx.post(f"{base}/v1/connections/approve",
+                          headers={"Authorization": f"Bearer {token}"},
+                          json={"user_code": started["user_code"], "key_id": key_id})
+    assert approved.status_code == 200, approved.text
+    tokens = httpx.post(f"{base}/v1/oauth/token", data={
+        "grant_type": device, "device_code": started["device_code"], "client_id": client})
+    assert tokens.status_code == 200, tokens.text
+    return str(tokens.json()["access_token"])
+
+
+def test_sessions_end_with_their_key_across_processes(cluster: Cluster) -> None:
+    """Revoked, disabled or its owner deactivated through server 0: server 1 refuses the
+    key's session on its very next request."""
+    def whoami(session: str) -> httpx.Response:
+        return httpx.get(f"{cluster.urls[1]}/v1/agent/whoami",
+                         headers={"Authorization": f"Bearer {session}"})
+
+    member = {"Authorization": f"Bearer {cluster.member_token}"}
+    for action in ("revoke", "disable"):
+        key_id, _ = cluster.create_key()
+        session = _session_through(cluster, key_id, cluster.member_token)
+        assert whoami(session).status_code == 200
+        done = httpx.post(f"{cluster.urls[0]}/v1/keys/{key_id}/{action}", headers=member)
+        assert done.status_code == 200, done.text
+        refused = whoami(session)
+        assert refused.status_code == 401, action
+        assert refused.json()["error"]["code"] in ("TOKEN_REVOKED", "TOKEN_INACTIVE")
+
+    user_id, token = cluster.add_member("leaver@mp.example")
+    created = httpx.post(f"{cluster.urls[0]}/v1/keys", json=key_body(),
+                         headers={"Authorization": f"Bearer {token}"})
+    session = _session_through(cluster, created.json()["key"]["id"], token)
+    assert whoami(session).status_code == 200
+    gone = httpx.post(f"{cluster.urls[0]}/v1/users/{user_id}/deactivate",
+                      headers={"Authorization": f"Bearer {cluster.admin_token}"})
+    assert gone.status_code == 200, gone.text
+    assert whoami(session).status_code == 401
