@@ -39,6 +39,18 @@ def _activity_screen() -> Screen[Any]:
     return ActivityScreen()
 
 
+def _people_screen() -> Screen[Any]:
+    from tui_app.ui.people.screen import PeopleScreen
+
+    return PeopleScreen()
+
+
+def _connections_screen() -> Screen[Any]:
+    from tui_app.ui.connections.screen import ConnectionsScreen
+
+    return ConnectionsScreen()
+
+
 def _admin_screen() -> Screen[Any]:
     from tui_app.ui.admin.screen import AdminScreen
 
@@ -54,7 +66,8 @@ class AgentKeysApp(SessionApp):
     COMMANDS = App.COMMANDS | {AgentKeysCommands}
     # My keys is the default screen (get_default_screen); it joins the modes in on_mount.
     DEFAULT_MODE = "my-keys"
-    MODES = {"admin": _admin_screen, "audit": _audit_screen, "activity": _activity_screen}
+    MODES = {"admin": _admin_screen, "audit": _audit_screen, "activity": _activity_screen,
+             "people": _people_screen, "connections": _connections_screen}
     BINDINGS = [
         Binding("1", "show_my_keys", "My keys", show=False, id="screen-my-keys",
                 tooltip="Your own keys: Active and Inactive panes"),
@@ -64,6 +77,12 @@ class AgentKeysApp(SessionApp):
                 tooltip="The audit log of the keys you may see"),
         Binding("4", "show_activity", "Activity", show=False, id="screen-activity",
                 tooltip="What agents did with the keys you may see, live"),
+        Binding("5", "show_people", "People", show=False, id="screen-people",
+                tooltip="People and teams (admins manage, managers read)"),
+        # Named for what it does: the palette lists it as "Authorize a connection".
+        Binding("6", "show_connections", "Authorize a connection", show=False,
+                id="screen-connections",
+                tooltip="Connections: type an agent's code, approve it with one of your keys"),
         Binding("question_mark", "show_help", "Help", id="help", key_display="?",
                 tooltip="Every key binding"),
         # Not in the footer: at 80 columns the footer keeps the room for the screen's own
@@ -172,6 +191,16 @@ class AgentKeysApp(SessionApp):
 
     def action_show_activity(self) -> None:
         self.switch_mode("activity")
+
+    def action_show_people(self) -> None:
+        me = self.session.me
+        if me is not None and not me.user.role.sees_admin_view:
+            self.notify("The People screen is for managers and admins.", markup=False)
+            return
+        self.switch_mode("people")
+
+    def action_show_connections(self) -> None:
+        self.switch_mode("connections")
 
     def action_show_help(self) -> None:
         from tui_app.ui.help.screen import HelpScreen

@@ -48,7 +48,9 @@ def _screen_groups(app_bindings: list[Any]) -> list[tuple[str, list[Any]]]:
     from tui_app.ui.activity.screen import ActivityScreen
     from tui_app.ui.admin.screen import AdminScreen
     from tui_app.ui.audit.screen import AuditScreen
+    from tui_app.ui.connections.screen import ConnectionsScreen
     from tui_app.ui.my_keys.screen import MyKeysScreen
+    from tui_app.ui.people.screen import PeopleScreen
 
     return [
         ("Everywhere", app_bindings),
@@ -56,6 +58,8 @@ def _screen_groups(app_bindings: list[Any]) -> list[tuple[str, list[Any]]]:
         ("Admin", AdminScreen.BINDINGS),
         ("Audit log", AuditScreen.BINDINGS),
         ("Activity", ActivityScreen.BINDINGS),
+        ("People", PeopleScreen.BINDINGS),
+        ("Connections", ConnectionsScreen.BINDINGS),
     ]
 
 

@@ -1,0 +1,1 @@
+"""The People screen: admins manage people and teams; managers read their teams."""
