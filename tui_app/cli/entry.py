@@ -22,7 +22,17 @@ if TYPE_CHECKING:
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
-    from tui_app.cli import admin, auth, connect, keys, server, teams, tui, users
+    from tui_app.cli import (
+        admin,
+        auth,
+        connect,
+        connections,
+        keys,
+        server,
+        teams,
+        tui,
+        users,
+    )
 
     parser = argparse.ArgumentParser(
         prog="agentkeys",
@@ -31,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"agentkeys {__version__}")
     tui.add_connection_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (tui, server, auth, keys, admin, users, teams, connect):
+    for module in (tui, server, auth, keys, admin, users, teams, connect, connections):
         module.register(subparsers)
     parser.set_defaults(handler=tui.run_tui)
     return parser
