@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from tui_app.cli import (
         admin,
+        agent,
         auth,
         connect,
         connections,
@@ -41,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"agentkeys {__version__}")
     tui.add_connection_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (tui, server, auth, keys, admin, users, teams, connect, connections):
+    for module in (tui, server, auth, keys, admin, users, teams, connect, connections,
+                   agent):
         module.register(subparsers)
     parser.set_defaults(handler=tui.run_tui)
     return parser

@@ -154,8 +154,13 @@ class CredentialStore:
         env: Mapping[str, str] | None = None,
         file_path: Path | None = None,
         timeout: float = KEYRING_TIMEOUT,
+        entry: str | None = None,
     ) -> None:
         self.server_url = server_url
+        # The name the secret is kept under (keyring account, file section): the server's
+        # URL for a login token; another name for another secret of the same server (an
+        # agent's session), so one never overwrites the other.
+        self.entry = entry or server_url
         self._env = os.environ if env is None else env
         self._file_path = file_path
         self.timeout = timeout
@@ -189,7 +194,7 @@ class CredentialStore:
             if found:
                 self.location = f"keyring ({label})"
                 return found
-        from_file = self._read_file().get(self.server_url)
+        from_file = self._read_file().get(self.entry) if self.entry else None
         if from_file:
             self.location = self.file_location
             return from_file
@@ -197,7 +202,7 @@ class CredentialStore:
         return None
 
     def _keyring_get(self) -> tuple[str | None, str]:
-        server = self.server_url
+        server = self.entry
         assert server is not None
 
         def call() -> tuple[str | None, str]:
@@ -245,13 +250,14 @@ class CredentialStore:
         if not confirm_plaintext(self.plaintext_warning()):
             raise StorageDeclined("Not logged in: the token was not stored.")
         entries = self._read_file()
-        entries[self.server_url] = token
+        assert self.entry is not None
+        entries[self.entry] = token
         self._write_file(entries)
         self.location = self.file_location
         return self.location
 
     def _keyring_set(self, token: str) -> str:
-        server = self.server_url
+        server = self.entry
         assert server is not None
 
         def call() -> str:
@@ -276,7 +282,7 @@ class CredentialStore:
         if self.server_url is None:
             return []
         removed: list[str] = []
-        server = self.server_url
+        server = self.entry
 
         def call() -> str | None:
             backend, label = _usable_backend()
@@ -356,8 +362,8 @@ class CredentialStore:
             entries = self._read_file()
         except CredentialError:
             return False
-        if self.server_url not in entries:
+        if self.entry not in entries:
             return False
-        del entries[self.server_url]
+        del entries[self.entry]
         self._write_file(entries)
         return True
