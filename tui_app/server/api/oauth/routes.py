@@ -11,7 +11,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from authlib.oauth2.rfc6749.errors import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InsecureTransportError, OAuth2Error
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -39,31 +39,28 @@ def _oauth_error(error: str, description: str, status: int = 400) -> JSONRespons
                         status_code=status, headers={"Cache-Control": "no-store"})
 
 
-async def _http_request(request: Request) -> HttpRequest:
-    """The request as Authlib reads it; a form body is parsed here (urlencoded, as the
-    token and device endpoints take it)."""
+async def _http_request(request: Request) -> HttpRequest | JSONResponse:
+    """The request as Authlib reads it (a form body parsed here: urlencoded, as the
+    token and device endpoints take it), or the error to answer instead."""
     form: list[tuple[str, str]] = []
     if request.method == "POST":
         body = await request.body()
-        if len(body) > _FORM_MAX:
-            raise _TooLarge
         try:
+            if len(body) > _FORM_MAX:
+                raise ValueError
             form = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
         except (UnicodeDecodeError, ValueError):
-            raise _Malformed from None
+            return _oauth_error("invalid_request", "Send a small urlencoded form.")
     uri = f"{public_base(request)}{request.url.path}"
     if request.url.query:
         uri += f"?{request.url.query}"
-    return HttpRequest(request.method, uri, dict(request.headers),
-                       list(request.query_params.multi_items()), form)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-class _Malformed(Exception):
-    pass
+    try:
+        return HttpRequest(request.method, uri, dict(request.headers),
+                           list(request.query_params.multi_items()), form)
+    except InsecureTransportError:
+        return _oauth_error("insecure_transport", "OAuth needs https, or plain http on "
+                            "this machine only (localhost, 127.0.0.1); set "
+                            "AGENTKEYS_PUBLIC_URL to the server's https address.")
 
 
 def metadata(request: Request) -> dict[str, Any]:
@@ -80,7 +77,10 @@ def metadata(request: Request) -> dict[str, Any]:
         "token_endpoint_auth_methods_supported": ["none"],
         "scopes_supported": list(rules.SCOPES),
     })
-    data.validate()
+    if base.startswith("https://"):
+        # Authlib's check of RFC 8414 insists on an https issuer; a server on this machine
+        # (the local server, tests) speaks plain http on loopback, which OAuth allows.
+        data.validate()
     return dict(data)
 
 
@@ -150,10 +150,9 @@ async def register(request: Request) -> JSONResponse:
 @router.post("/v1/oauth/device/code", summary="Start the device flow (RFC 8628)")
 async def device_code(request: Request) -> Response:
     server = oauth_server(request)
-    try:
-        oauth_request = await _http_request(request)
-    except (_TooLarge, _Malformed):
-        return _oauth_error("invalid_request", "Send a small urlencoded form.")
+    oauth_request = await _http_request(request)
+    if isinstance(oauth_request, Response):
+        return oauth_request
     endpoint = server.device_endpoint_for(f"{public_base(request)}/v1/oauth/device")
     try:
         status, body, headers = await run_in_threadpool(endpoint, oauth_request)
@@ -171,10 +170,9 @@ async def device_page(request: Request) -> Response:
 @router.post("/v1/oauth/token", summary="Tokens: authorization code, device code, refresh")
 async def token(request: Request) -> Response:
     server = oauth_server(request)
-    try:
-        oauth_request = await _http_request(request)
-    except (_TooLarge, _Malformed):
-        return _oauth_error("invalid_request", "Send a small urlencoded form.")
+    oauth_request = await _http_request(request)
+    if isinstance(oauth_request, Response):
+        return oauth_request
     response: Response = await run_in_threadpool(server.create_token_response, oauth_request)
     return response
 
@@ -187,6 +185,9 @@ async def authorize(request: Request) -> Response:
     server = oauth_server(request)
     backend = backend_of(request)
     oauth_request = await _http_request(request)
+    if isinstance(oauth_request, Response):
+        return page.ended("This server cannot take connections at this address",
+                          "OAuth needs https, or plain http on this machine only.")
     try:
         grant = await run_in_threadpool(server.get_consent_grant, oauth_request)
     except OAuth2Error as error:
@@ -237,8 +238,12 @@ async def authorize_continue(request: Request) -> Response:
               ("code_challenge_method", "S256"), ("request_id", state.id)]
     if state.state is not None:
         params.append(("state", state.state))
-    replay = HttpRequest("GET", f"{public_base(request)}/v1/oauth/authorize",
-                         dict(request.headers), params, [])
+    try:
+        replay = HttpRequest("GET", f"{public_base(request)}/v1/oauth/authorize",
+                             dict(request.headers), params, [])
+    except InsecureTransportError:
+        return page.ended("This server cannot take connections at this address",
+                          "OAuth needs https, or plain http on this machine only.")
     answer = await run_in_threadpool(connections.answer_of, backend, state.id)
     approved = answer is not None and answer[1]
     grant = await run_in_threadpool(server.get_consent_grant, replay)
