@@ -7,6 +7,7 @@ Each login waits one poll interval (the server's 5 s): two such tests, no more.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -154,3 +155,30 @@ def test_the_session_never_replaces_the_login_token(server: Server, home: Path) 
     finally:
         keyring.set_keyring(original)
         credentials.reset_keyring_state()
+
+
+def test_polling_honours_slow_down_and_gives_up_at_expiry(server: Server) -> None:
+    """Polls sent with no real wait (the clock is the test's): the server asks to slow
+    down each time, every later wait is five seconds longer, and the client stops by
+    itself before the code's ten minutes are up."""
+    from tui_app.client.agent_session import AgentOAuth, OAuthError
+
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    with AgentOAuth(server.url) as oauth:
+        client_id = oauth.register("polling test")
+        start = oauth.start_device(client_id, "read")
+        try:
+            oauth.wait_for_approval(client_id, start, sleep=sleep, monotonic=lambda: now[0])
+        except OAuthError as exc:
+            assert exc.error == "expired_token"
+        else:
+            raise AssertionError("approved by nobody")
+    assert waits[:4] == [5, 5, 10, 15]  # the first poll is on time; then too soon
+    assert all(b - a == 5 for a, b in itertools.pairwise(waits[1:]))
+    assert sum(waits) <= start.expires_in
