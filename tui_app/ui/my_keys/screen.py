@@ -59,6 +59,9 @@ class MyKeysScreen(Screen[None]):
         Binding("delete", "delete_key", "Delete", id="delete-key", key_display="del",
                 tooltip="Delete an inactive, expired or revoked key"),
         CONNECT_BINDING_UNSHOWN,  # the footer is full at 80 columns
+        Binding("S", "key_sessions", "Sessions", id="key-sessions", key_display="S",
+                show=False,  # the footer is full at 80 columns: help and palette list it
+                tooltip="The agents connected with the highlighted key; end a session"),
         Binding("slash", "filter_keys", "Filter", id="filter-keys", key_display="/",
                 tooltip="Show only keys whose name, description, id or tools match"),
         # Not in the footer, which is full at 80 columns: the list reloads after every change.
@@ -301,6 +304,13 @@ class MyKeysScreen(Screen[None]):
         from tui_app.ui.connect.screen import open_connect
 
         open_connect(self, self.session, self.selected_key)
+
+    def action_key_sessions(self) -> None:
+        if not self._ready() or (key := self._key_or_say()) is None:
+            return
+        from tui_app.ui.my_keys.sessions import KeySessionsModal
+
+        self.app.push_screen(KeySessionsModal(key, self.session))
 
     @work(exclusive=True, group="key-action", exit_on_error=False)
     async def action_edit_key(self) -> None:
