@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from tui_app.domain.clock import parse_rfc3339
 from tui_app.domain.validation import Scope
@@ -87,6 +88,32 @@ def extended_for_approval(key_expires_at: datetime | None, now: datetime) -> dat
     if key_expires_at is None or key_expires_at > now:
         return None
     return now + EXTEND_ON_APPROVE
+
+
+# Schemes that would run or read something in the browser instead of reaching a client.
+_NEVER_REDIRECT = frozenset({"javascript", "data", "file", "about", "blob", "vbscript"})
+
+
+def redirect_uri_problem(uri: str) -> str | None:
+    """Why a redirect URI cannot be registered: https anywhere, http only on this
+    machine (a native client's loopback listener), or an app's own scheme like
+    cursor:// (RFC 8252); never a fragment."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return "A redirect URI must be an absolute URI."
+    if "#" in uri:
+        return "A redirect URI has no fragment (#…)."
+    scheme = parts.scheme.lower()
+    if scheme == "https" and parts.hostname:
+        return None
+    if scheme == "http":
+        if parts.hostname in ("localhost", "127.0.0.1", "::1"):
+            return None
+        return "Plain http is for this machine only (localhost, 127.0.0.1); use https."
+    if scheme and scheme not in _NEVER_REDIRECT and (parts.netloc or parts.path):
+        return None
+    return "A redirect URI must be https, http on localhost, or an app's own scheme."
 
 
 # --- Records: what the API returns about connections and sessions ------------------------

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from tui_app.domain.models import Policy
+from tui_app.server import security
 from tui_app.server.services.activity_recorder import ActivityRecorder
 from tui_app.server.settings import Settings
 
@@ -25,6 +26,10 @@ class Backend:
 
     def now(self) -> datetime:
         return self.settings.clock()
+
+    def digest(self, token: str) -> str:
+        """How a token (or code) is stored and looked up: its HMAC with the pepper."""
+        return security.digest(self.settings.pepper_bytes, token)
 
     @property
     def policy(self) -> Policy:

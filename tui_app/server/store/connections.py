@@ -1,5 +1,6 @@
 """Connections' tables: OAuth clients, pending requests, key sessions and their refresh
-tokens. Reads and writes only; the use cases decide (services/connections.py)."""
+tokens. Reads and writes only; the use cases decide (services/
+oauth_requests.py, connections.py, key_sessions.py)."""
 
 from __future__ import annotations
 

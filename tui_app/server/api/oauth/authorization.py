@@ -2,8 +2,8 @@
 
 Authlib checks the protocol (clients, redirect URIs, PKCE, grant types, the device
 flow's answers, error codes); every state change is a use case in
-services/connections.py. Its grants are synchronous, so the routes run them in a
-worker thread.
+services/oauth_requests.py and services/key_sessions.py. Its grants are synchronous, so
+the routes run them in a worker thread.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from starlette.responses import JSONResponse, Response
 
 from tui_app.domain import connections as rules
-from tui_app.server.services import connections
+from tui_app.server.services import key_sessions, oauth_requests
 from tui_app.server.services.backend import Backend
-from tui_app.server.services.connections import OAuthClient
+from tui_app.server.services.oauth_requests import OAuthClient
 
 PUBLIC_CLIENT = ["none"]  # every client is public: no secret, PKCE instead
 
@@ -135,7 +135,7 @@ class _S256Only(CodeChallenge):  # type: ignore[misc]
 class _Code:
     """A stored authorization code as Authlib's grant reads it."""
 
-    record: connections.CodeRecord
+    record: oauth_requests.CodeRecord
 
     @property
     def code_challenge(self) -> str:
@@ -169,7 +169,7 @@ class AgentAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         return endpoint
 
     def query_client(self, client_id: str) -> Client | None:
-        found = connections.find_client(self.backend, client_id)
+        found = oauth_requests.find_client(self.backend, client_id)
         return Client(found) if found is not None else None
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
@@ -195,10 +195,10 @@ class AgentAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
                include_refresh_token: bool = True) -> dict[str, Any]:
         try:
             if isinstance(user, _Renewal):
-                issued = connections.renew_session(self.backend, user.token, user.client_id)
+                issued = key_sessions.renew_session(self.backend, user.token, user.client_id)
             else:
-                issued = connections.open_session(self.backend, user.request_id)
-        except connections.InvalidGrant as exc:
+                issued = key_sessions.open_session(self.backend, user.request_id)
+        except oauth_requests.InvalidGrant as exc:
             raise InvalidGrantError(description=exc.message) from None
         return {"token_type": "Bearer", "access_token": issued.access_token,
                 "refresh_token": issued.refresh_token, "expires_in": issued.expires_in,
@@ -210,19 +210,19 @@ def _code_grant(backend: Backend) -> type[grants.AuthorizationCodeGrant]:
         TOKEN_ENDPOINT_AUTH_METHODS = PUBLIC_CLIENT
 
         def save_authorization_code(self, code: str, request: HttpRequest) -> None:
-            connections.issue_code(backend, request.payload.data["request_id"], code)
+            oauth_requests.issue_code(backend, request.payload.data["request_id"], code)
 
         def query_authorization_code(self, code: str, client: Client) -> _Code | None:
-            record = connections.find_code(backend, code)
+            record = oauth_requests.find_code(backend, code)
             if record is None or record.client_id != client.get_client_id():
                 return None
             return None if record.expired else _Code(record)
 
         def delete_authorization_code(self, authorization_code: _Code) -> None:
-            """Used up when its session opens (connections.open_session)."""
+            """Used up when its session opens (key_sessions.open_session)."""
 
-        def authenticate_user(self, authorization_code: _Code) -> connections.Grant | None:
-            answer = connections.answer_of(backend, authorization_code.record.request_id)
+        def authenticate_user(self, authorization_code: _Code) -> oauth_requests.Grant | None:
+            answer = oauth_requests.answer_of(backend, authorization_code.record.request_id)
             return answer[0] if answer is not None and answer[1] else None
 
     return CodeGrant
@@ -233,7 +233,7 @@ def _device_grant(backend: Backend) -> type[rfc8628.DeviceCodeGrant]:
         TOKEN_ENDPOINT_AUTH_METHODS = PUBLIC_CLIENT
 
         def query_device_credential(self, device_code: str) -> Any:
-            found = connections.device_request(backend, device_code)
+            found = oauth_requests.device_request(backend, device_code)
             return None if found is None else _DeviceCredential(found)
 
         def validate_device_credential(self, credential: _DeviceCredential) -> Any:
@@ -242,18 +242,18 @@ def _device_grant(backend: Backend) -> type[rfc8628.DeviceCodeGrant]:
             return super().validate_device_credential(credential)
 
         def query_user_grant(self, user_code: str) -> tuple[Any, bool] | None:
-            request_id = connections.request_id_of(backend, user_code)
-            return None if request_id is None else connections.answer_of(backend, request_id)
+            request_id = oauth_requests.request_id_of(backend, user_code)
+            return None if request_id is None else oauth_requests.answer_of(backend, request_id)
 
         def should_slow_down(self, credential: _DeviceCredential) -> bool:
-            return connections.polled_too_soon(backend, credential.request.id)
+            return oauth_requests.polled_too_soon(backend, credential.request.id)
 
     return DeviceGrant
 
 
 @dataclass(frozen=True, slots=True)
 class _DeviceCredential(rfc8628.DeviceCredentialMixin):  # type: ignore[misc]
-    request: connections.DeviceRequest
+    request: oauth_requests.DeviceRequest
 
     def get_client_id(self) -> str:
         return self.request.client_id
@@ -280,7 +280,7 @@ def _refresh_grant(backend: Backend) -> type[grants.RefreshTokenGrant]:
             return credential
 
         def revoke_old_credential(self, credential: _Renewal) -> None:
-            """Rotated as the new tokens are made (connections.renew_session)."""
+            """Rotated as the new tokens are made (key_sessions.renew_session)."""
 
     return RefreshGrant
 
@@ -300,9 +300,9 @@ def _device_endpoint(backend: Backend) -> type[rfc8628.DeviceAuthorizationEndpoi
 
         def save_device_credential(self, client_id: str, scope: str | None,
                                    data: dict[str, Any]) -> None:
-            client = connections.find_client(backend, client_id)
+            client = oauth_requests.find_client(backend, client_id)
             assert client is not None  # authenticated by the endpoint just before
-            connections.start_device_request(
+            oauth_requests.start_device_request(
                 backend, client, scope, device_code=data["device_code"],
                 user_code=data["user_code"], lifetime_s=self.EXPIRES_IN)
 

@@ -23,7 +23,7 @@ from tui_app.server.api.deps import backend_of
 from tui_app.server.api.oauth import page
 from tui_app.server.api.oauth.authorization import AgentAuthorizationServer, HttpRequest
 from tui_app.server.api.oauth.urls import mcp_resource, public_base
-from tui_app.server.services import connections
+from tui_app.server.services import oauth_requests
 
 router = APIRouter(tags=["oauth"])
 _FORM_MAX = 16 * 1024
@@ -72,7 +72,7 @@ def metadata(request: Request) -> dict[str, Any]:
         "registration_endpoint": f"{base}/v1/oauth/register",
         "device_authorization_endpoint": f"{base}/v1/oauth/device/code",
         "response_types_supported": ["code"],
-        "grant_types_supported": list(connections.GRANT_TYPES),
+        "grant_types_supported": list(oauth_requests.GRANT_TYPES),
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["none"],
         "scopes_supported": list(rules.SCOPES),
@@ -134,7 +134,7 @@ async def register(request: Request) -> JSONResponse:
         return _oauth_error("invalid_client_metadata", "Only public clients register here "
                             "(token_endpoint_auth_method none, with PKCE).")
     try:
-        client = await run_in_threadpool(connections.register_client, backend_of(request),
+        client = await run_in_threadpool(oauth_requests.register_client, backend_of(request),
                                          name=name, redirect_uris=uris, grant_types=kinds)
     except FieldErrors as exc:
         error = ("invalid_redirect_uri" if exc.errors[0].field == "redirect_uris"
@@ -202,10 +202,10 @@ async def authorize(request: Request) -> Response:
         return page.ended("This connection request is not valid",
                           "It asks for access to another server's resource.")
     pending = await run_in_threadpool(
-        connections.start_code_request, backend, grant.client.client,
+        oauth_requests.start_code_request, backend, grant.client.client,
         scope=data.get("scope"), redirect_uri=oauth_request.payload.redirect_uri,
         state=data.get("state"), code_challenge=data["code_challenge"], resource=resource)
-    request_id = connections.request_id_of(backend, pending.user_code)
+    request_id = oauth_requests.request_id_of(backend, pending.user_code)
     continue_url = f"{public_base(request)}/v1/oauth/authorize/continue?" + urlencode(
         {"request": request_id})
     return page.waiting(pending.client_name, pending.user_code, continue_url, pending.scope)
@@ -217,7 +217,7 @@ async def authorize_continue(request: Request) -> Response:
     `error=access_denied` (denied)."""
     backend = backend_of(request)
     server = oauth_server(request)
-    state = await run_in_threadpool(connections.request_state, backend,
+    state = await run_in_threadpool(oauth_requests.request_state, backend,
                                     request.query_params.get("request", ""))
     if state is None or state.flow != "code":
         return page.ended("Unknown request", "Start the connection again from your agent.",
@@ -244,7 +244,7 @@ async def authorize_continue(request: Request) -> Response:
     except InsecureTransportError:
         return page.ended("This server cannot take connections at this address",
                           "OAuth needs https, or plain http on this machine only.")
-    answer = await run_in_threadpool(connections.answer_of, backend, state.id)
+    answer = await run_in_threadpool(oauth_requests.answer_of, backend, state.id)
     approved = answer is not None and answer[1]
     grant = await run_in_threadpool(server.get_consent_grant, replay)
     response: Response = await run_in_threadpool(

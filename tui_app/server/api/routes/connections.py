@@ -15,6 +15,7 @@ from tui_app.server.api.connection_schemas import (
 from tui_app.server.api.deps import KeyUser, Source, backend_of
 from tui_app.server.api.schemas import ERROR_RESPONSES
 from tui_app.server.services import connections
+from tui_app.server.services import key_sessions as sessions
 
 router = APIRouter(tags=["connections"], responses=ERROR_RESPONSES)
 
@@ -42,8 +43,8 @@ def deny(request: Request, caller: KeyUser, body: UserCodeIn, source: Source = N
 
 @router.get("/v1/keys/{key_id}/sessions", response_model=KeySessionList,
             summary="A key's sessions, newest first")
-def key_sessions(request: Request, caller: KeyUser, key_id: str) -> KeySessionList:
-    found = connections.key_sessions(backend_of(request), caller, key_id)
+def list_key_sessions(request: Request, caller: KeyUser, key_id: str) -> KeySessionList:
+    found = sessions.key_sessions(backend_of(request), caller, key_id)
     return KeySessionList(items=[KeySessionOut.of(session) for session in found])
 
 
@@ -51,5 +52,5 @@ def key_sessions(request: Request, caller: KeyUser, key_id: str) -> KeySessionLi
              summary="End a key session")
 def revoke_session(request: Request, caller: KeyUser, session_id: str,
                    source: Source = None) -> KeySessionOut:
-    return KeySessionOut.of(connections.revoke_session(
+    return KeySessionOut.of(sessions.revoke_session(
         backend_of(request), caller, session_id, source=source))
