@@ -98,8 +98,9 @@ def key_choice(key: AgentKey, now: datetime, name_width: int) -> Text:
     line = name + Text("  ") + Text(f"{scope_words(key.scope):<14}  ")
     if key.status is KeyStatus.EXPIRED:
         line.append(f"expired {relative(key.expires_at, now)}", style="yellow")
-        line.append(f"\n{'':{name_width + 2}}will be extended by {EXTEND_DAYS} days",
-                    style="bold yellow")
+        # No-break spaces: the list drops plain ones at the start of a line.
+        line.append("\n" + "\N{NO-BREAK SPACE}" * (name_width + 2))
+        line.append(f"will be extended by {EXTEND_DAYS} days", style="bold yellow")
     elif key.expires_at is None:
         line.append("never expires", style="dim")
     else:
