@@ -19,6 +19,8 @@ sys.path.insert(0, str(ROOT / "tests" / "snapshots"))
 
 from shell_snapshot_data import demo_app, loaded, settle  # noqa: E402
 
+from tui_app.ui.screenshot import export_svg  # noqa: E402
+
 OUT = ROOT / "screenshots"
 EXAMPLE_BODY = "Zx7Qm2Lp9Tr4Vw8Ks1Nd6Hb3Fj5Gc0Ya" + "Ue7Ri2Oo"
 
@@ -51,7 +53,7 @@ async def shot(name: str, steps: Step | None = None, *, size: tuple[int, int] = 
                 node.cursor_blink = False  # type: ignore[attr-defined]
             await pilot.pause(0.1)
             path = OUT / f"{name}.svg"
-            app.save_screenshot(filename=path.name, path=str(OUT))
+            path.write_text(export_svg(app), encoding="utf-8")
     print(f"  {path.relative_to(ROOT)}")
     return path
 

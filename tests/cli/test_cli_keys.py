@@ -60,6 +60,9 @@ def test_create_json_shape(cli, logged_in) -> None:
     assert expires is not None
     assert abs(expires - datetime.now(UTC) - timedelta(days=90)) < timedelta(minutes=5)
     assert "only time" in result.err
+    # People read the scope in words; the JSON above keeps the value.
+    shown = cli("keys", "show", "json-bot")
+    assert "read and write" in shown.out and "read_write" not in shown.out
 
 
 def test_print_secret_prints_only_the_secret(cli, logged_in) -> None:

@@ -47,7 +47,9 @@ async def test_the_palette_saves_in_the_working_directory_without_downloads(
         await pilot.pause(0.5)
         saved = list(Path.cwd().glob("*.svg"))
         assert len(saved) == 1
-        assert "[b]not" in saved[0].read_text(encoding="utf-8")
+        svg = saved[0].read_text(encoding="utf-8")
+        assert "[b]not" in svg
+        assert '<svg xml:space="preserve" ' in svg  # the gaps between styles survive
         assert f"Saved the screenshot to {saved[0]}" in notes(app)
     assert list(empty_home.iterdir()) == []  # nothing made in the empty home
 

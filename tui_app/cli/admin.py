@@ -32,6 +32,7 @@ from tui_app.cli.common import (
 )
 from tui_app.cli.exit_codes import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from tui_app.domain.sanitize import clean
+from tui_app.domain.validation import scope_words
 
 if TYPE_CHECKING:
     from tui_app.client.api import ApiClient
@@ -178,7 +179,8 @@ async def _stream(api: ApiClient, filters: dict[str, Any], fmt: str | None,
                     key.id, key.name, key.owner.email or key.owner.name, key.status.value,
                     when_text(key.created_at, now, tty=tty),
                     when_text(key.expires_at, now, tty=tty) or ("never" if tty else ""),
-                    key.scope, when_text(key.last_used_at, now, tty=tty),
+                    scope_words(key.scope) if tty else key.scope,
+                    when_text(key.last_used_at, now, tty=tty),
                 ])
             written += 1
         out.flush()

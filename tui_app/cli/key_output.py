@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui_app.cli.common import CliError, stdout_is_tty, when_text
 from tui_app.domain.sanitize import clean
+from tui_app.domain.validation import scope_words
 
 if TYPE_CHECKING:
     from tui_app.client.api import ApiClient
@@ -42,7 +43,7 @@ def key_row(key: AgentKey, now: Any, tty: bool) -> list[str]:
         key.id, key.name, key.status.value,
         when_text(key.expires_at, now, tty=tty) or ("never" if tty else ""),
         when_text(key.last_used_at, now, tty=tty),
-        key.scope,
+        scope_words(key.scope) if tty else key.scope,  # piped: the value scripts match
     ]
 
 
@@ -68,7 +69,7 @@ def print_details(key: AgentKey, now: Any) -> None:
         ("Created", when(key.created_at) + (f" by {who(key.created_by)}" if key.created_by
                                             and key.created_by.id != key.owner.id else "")),
         ("Expires", when(key.expires_at)),
-        ("Scope", clean(key.scope)),
+        ("Scope", scope_words(clean(key.scope))),
         ("Allowed tools", ", ".join(clean(t) for t in key.allowed_tools) or "all"),
         ("Blocked tools", ", ".join(clean(t) for t in key.blocked_tools) or "none"),
         ("Rate limit", f"{key.rate_limit_rpm} per minute" if key.rate_limit_rpm else "none"),

@@ -28,6 +28,7 @@ from tui_app.cli.common import (
 from tui_app.cli.exit_codes import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from tui_app.cli.key_output import find_key, key_row, print_details, print_keys_csv, status_text
 from tui_app.domain.sanitize import clean
+from tui_app.domain.validation import scope_words
 
 if TYPE_CHECKING:
     from tui_app.client.api import ApiClient
@@ -238,8 +239,9 @@ def run_create(args: argparse.Namespace) -> int:
             print_json({"key": key, "secret": created.secret})
         else:
             now = now_utc()
-            print(f"Created key {clean(key.name)} ({clean(key.id)}), scope {clean(key.scope)}, "
-                  f"expires {when_text(key.expires_at, now, tty=stdout_is_tty()) or 'never'}.")
+            expires = when_text(key.expires_at, now, tty=stdout_is_tty()) or "never"
+            print(f"Created key {clean(key.name)} ({clean(key.id)}), "
+                  f"scope {scope_words(clean(key.scope))}, expires {expires}.")
             print(warning, file=sys.stderr)
             print(created.secret)
         return EXIT_OK

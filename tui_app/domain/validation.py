@@ -31,6 +31,11 @@ class Scope(StrEnum):
     READ_WRITE = "read_write"
 
 
+def scope_words(scope: str) -> str:
+    """How people read a scope ("read and write"); JSON and the API keep the value."""
+    return "read and write" if scope == Scope.READ_WRITE else scope
+
+
 INVISIBLE_MESSAGE = "has invisible characters (control, bidi or zero-width); remove them."
 TOKEN_NOT_SHOWN = "(a key, not shown)"
 

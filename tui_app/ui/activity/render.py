@@ -39,10 +39,10 @@ def result_word(entry: ActivityEntry) -> str:
 
 
 def short_time(when: datetime, now: datetime) -> str:
-    """'3 min ago' → '3min ago': relative times that fit a narrow column."""
+    """'3 days ago' → '3d ago': relative times that fit a narrow column ('4 min ago'
+    and '3 h ago' keep their space, as everywhere else)."""
     text = relative(when, now)
-    for long, short in ((" days", "d"), (" day", "d"), (" years", "y"), (" year", "y"),
-                        (" min", "min"), (" h", "h")):
+    for long, short in ((" days", "d"), (" day", "d"), (" years", "y"), (" year", "y")):
         text = text.replace(long, short)
     return text
 
@@ -85,7 +85,7 @@ def usage_label(days: Sequence[UsageDay]) -> Text:
 def entry_line(entry: ActivityEntry, now: datetime, *, with_key: bool = False) -> Text:
     """'3 min ago  verify  search_docs  ok  claude-code/2.1' on one line."""
     line = Text(no_wrap=True, overflow="ellipsis")
-    line.append(f"{short_time(entry.at, now):>9} ", style="dim")
+    line.append(f"{short_time(entry.at, now):>10} ", style="dim")
     if with_key:
         line.append_text(safe_text(entry.key_name or entry.key_id, "bold"))
         line.append(" ")

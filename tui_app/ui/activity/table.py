@@ -37,10 +37,10 @@ class Column:
     width: int  # 0: takes the remaining width
 
 
-WIDE = (Column("When", 9), Column("Key", 0), Column("Owner", 16), Column("Via", 6),
+WIDE = (Column("When", 10), Column("Key", 0), Column("Owner", 16), Column("Via", 6),
         Column("Tool", 16), Column("Result", 15), Column("Client", 18), Column("IP", 15))
 # At 80 columns the address gives way (the line under the table shows it in full).
-NARROW = (Column("When", 8), Column("Key", 0), Column("Owner", 10), Column("Via", 6),
+NARROW = (Column("When", 10), Column("Key", 0), Column("Owner", 10), Column("Via", 6),
           Column("Tool", 12), Column("Result", 14), Column("Client", 10))
 _OK = Style.parse("green")
 _REFUSED = Style.parse("bold red")

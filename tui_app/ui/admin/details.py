@@ -16,6 +16,7 @@ from textual.widgets import Static
 from tui_app.domain.models import AgentKey, Me
 from tui_app.domain.roles import Role
 from tui_app.domain.timefmt import absolute
+from tui_app.domain.validation import scope_words
 from tui_app.ui.activity.key_panel import KeyActivityPanel
 from tui_app.ui.safe import safe_text
 
@@ -47,7 +48,7 @@ def key_details(key: AgentKey | None, *, table_empty: bool) -> Text:
     last = absolute(key.last_used_at)
     field("Last used", safe_text(last + (f" ({key.last_used_tool})"
                                          if key.last_used_tool else "")), "\n")
-    field("Scope", key.scope)
+    field("Scope", scope_words(key.scope))
     field("Rate limit", f"{key.rate_limit_rpm}/min" if key.rate_limit_rpm else "none")
     field("Tools", safe_text(" ".join(key.allowed_tools) or "all"))
     field("Blocked", safe_text(" ".join(key.blocked_tools) or "none"), "\n")

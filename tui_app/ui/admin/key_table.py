@@ -32,20 +32,21 @@ from tui_app.client.paging import PAGE, Fetch, KeyRows
 from tui_app.domain.clock import Clock, system_clock
 from tui_app.domain.models import AgentKey
 from tui_app.domain.timefmt import relative
+from tui_app.domain.validation import scope_words
 from tui_app.ui.safe import safe_message
 from tui_app.ui.widgets.line_table import Cell, LineTable
 
 
 def compact(text: str) -> str:
-    """'198 days ago' → '198d ago': relative times that fit a 9-cell column."""
-    for long, short in ((" days", "d"), (" day", "d"), (" years", "y"), (" year", "y"),
-                        (" min", "min"), (" h", "h")):
+    """'198 days ago' → '198d ago': relative times that fit a 10-cell column. Minutes
+    and hours keep their space ('4 min ago', '3 h ago'), as everywhere else."""
+    for long, short in ((" days", "d"), (" day", "d"), (" years", "y"), (" year", "y")):
         text = text.replace(long, short)
     return text
 
 
 def last_used(key: AgentKey, now: datetime, *, with_tool: bool) -> str:
-    """'3h ago · search_docs': when, and with which tool (cleaned: agents name tools)."""
+    """'3 h ago · search_docs': when, and with which tool (cleaned: agents name tools)."""
     when = compact(relative(key.last_used_at, now))
     if with_tool and key.last_used_at is not None and key.last_used_tool:
         return f"{when} · {safe_message(key.last_used_tool)}"
@@ -67,8 +68,8 @@ WIDE = (
     Column("status", "Status", 9, "S"),
     Column("created_at", "Created", 10, "A"),
     Column("expires_at", "Expires", 10, "E"),
-    Column("", "Scope", 10),
-    Column("last_used_at", "Last used", 22, "L"),  # "3h ago · search_docs"
+    Column("", "Scope", 14),  # "read and write"
+    Column("last_used_at", "Last used", 22, "L"),  # "3 h ago · search_docs"
 )
 # At 80 columns: shorter owner, times and scope so the name keeps room.
 NARROW = (
@@ -76,10 +77,10 @@ NARROW = (
     Column("name", "Name", 0, "N"),
     Column("owner", "Owner", 11, "O"),
     Column("status", "Status", 9, "S"),
-    Column("created_at", "Created", 9, "A"),
-    Column("expires_at", "Expires", 9, "E"),
+    Column("created_at", "Created", 10, "A"),  # "59 min ago"
+    Column("expires_at", "Expires", 9, "E"),  # "in 59 min"
     Column("", "Scope", 5),
-    Column("last_used_at", "Last used", 9, "L"),
+    Column("last_used_at", "Last used", 10, "L"),
 )
 SORT_KEYS = {c.sort_key: c.key for c in WIDE if c.sort_key}
 STATUS_STYLE = {"active": "green", "inactive": "yellow", "expired": "magenta", "revoked": "red"}
@@ -379,7 +380,8 @@ class KeyTable(LineTable):
         if cursor:
             base += self.get_component_rich_style("key-table--cursor")
         narrow = self.columns is NARROW
-        scope = key.scope if not narrow else ("rw" if key.scope == "read_write" else "read")
+        # At 80 columns "read and write" gives way to "rw" so the name keeps room.
+        scope = "rw" if narrow and key.scope == "read_write" else scope_words(key.scope)
         status = str(key.status)
         status_style = None if cursor else _STATUS_STYLES.get(status)
         if key.status_reason == "owner_deactivated":

@@ -22,6 +22,7 @@ from tui_app.client.errors import ApiError, ServerUnreachable
 from tui_app.domain.clock import Clock
 from tui_app.domain.models import AgentKey, Policy
 from tui_app.domain.sanitize import clean
+from tui_app.domain.validation import scope_words
 from tui_app.ui.my_keys.expiry_field import ExpiryField
 from tui_app.ui.my_keys.forms import (
     FormErrors,
@@ -143,7 +144,7 @@ class EditKeyModal(KeyFormModal[AgentKey]):
     def _locked(self) -> Text:
         key = self.key
         text = Text("Locked at creation\n", style="bold")
-        text.append(f"Scope: {'read and write' if key.scope == 'read_write' else 'read'}\n")
+        text.append(f"Scope: {scope_words(key.scope)}\n")
         text.append("Allowed tools: ")
         text.append_text(safe_text(", ".join(key.allowed_tools) or "all"))
         text.append("\nBlocked tools: ")

@@ -20,6 +20,7 @@ from textual.widgets import Static
 from tui_app.domain.expiry import is_expiring_soon
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.timefmt import absolute, relative
+from tui_app.domain.validation import scope_words
 from tui_app.ui.activity.key_panel import KeyActivityPanel
 from tui_app.ui.safe import safe_text
 from tui_app.ui.widgets.line_panel import LinePanel
@@ -81,7 +82,7 @@ def key_fields(key: AgentKey, now: datetime) -> Table:
         ("Used", _when(key.last_used_at, now)),
         ("Tool", safe_text(key.last_used_tool) if key.last_used_tool
          else Text("—", style="dim")),
-        ("Scope", Text("read and write" if key.scope == "read_write" else "read only")),
+        ("Scope", Text(scope_words(key.scope))),
         ("Allowed", _tools(key.allowed_tools, "all tools")),
         ("Blocked", _tools(key.blocked_tools, "none")),
         ("Limit", Text(f"{key.rate_limit_rpm} requests/min" if key.rate_limit_rpm
