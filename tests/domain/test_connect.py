@@ -53,10 +53,40 @@ def test_unknown_client_is_refused() -> None:
 # -- with the new secret --------------------------------------------------------------
 
 
+HELPER_BLOCK = (
+    "# Or with no secret in any config file: run once\n"
+    "#   agentkeys agent login --server https://keys.example.com\n"
+    "# then, instead of the lines above:\n"
+    "#   claude mcp add-json --scope user agentkeys \\\n"
+    "#     '{\"type\":\"http\",\"url\":\"https://keys.example.com/v1/mcp\","
+    "\"headersHelper\":\"agentkeys agent header --server https://keys.example.com\"}'")
+
+
 def test_claude_code_with_secret() -> None:
     assert text("claude-code", SECRET) == (
         f"claude mcp add --transport http --scope user agentkeys {URL} \\\n"
-        f'  --header "Authorization: Bearer {SECRET}"')
+        f'  --header "Authorization: Bearer {SECRET}"\n\n' + HELPER_BLOCK)
+
+
+def test_claude_code_headers_helper_runs_as_written() -> None:
+    """The helper way: comment lines (a pasted or piped text adds the server once), and
+    without the comment mark the shell passes exactly the documented JSON entry."""
+    for secret in (None, SECRET):
+        block = text("claude-code", secret).split("\n\n")[1]
+        assert all(line.startswith("#") for line in block.splitlines())
+        lines = [line.removeprefix("#").strip() for line in block.splitlines()]
+        login, add = lines[1], "\n".join(lines[3:]).replace("\\\n", " ")
+        assert shlex.split(login) == ["agentkeys", "agent", "login", "--server",
+                                      "https://keys.example.com"]
+        words = shlex.split(add)
+        assert words[:5] == ["claude", "mcp", "add-json", "--scope", "user"]
+        assert words[5] == "agentkeys"
+        assert json.loads(words[6]) == {
+            "type": "http", "url": URL,
+            "headersHelper": "agentkeys agent header --server https://keys.example.com"}
+        assert not TOKEN.search(block)
+    notes = connection_settings(URL, "claude-code").notes
+    assert any("headersHelper" in note and "PATH" in note for note in notes)
 
 
 def test_codex_with_secret() -> None:
@@ -125,7 +155,7 @@ def test_claude_code_existing_key() -> None:
     settings = connection_settings(URL, "claude-code")
     assert settings.text == (
         f"claude mcp add --transport http --scope user agentkeys {URL} \\\n"
-        '  --header "Authorization: Bearer $AGENTKEYS_AGENT_KEY"')
+        '  --header "Authorization: Bearer $AGENTKEYS_AGENT_KEY"\n\n' + HELPER_BLOCK)
     assert settings.notes[0] == ("Set AGENTKEYS_AGENT_KEY to the key you saved first: "
                                  "export AGENTKEYS_AGENT_KEY=…")
 

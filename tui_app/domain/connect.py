@@ -2,7 +2,8 @@
 
 Each client has its own documented way to be told a URL and a bearer key; these are
 the ones the clients' own docs give (Claude Code's `--header` is variadic, so it comes
-after NAME and URL; Codex accepts a key only through an environment variable; Claude
+after NAME and URL; its `headersHelper` runs a command whose JSON output joins the
+headers, so `agentkeys agent header` can hand it a key session instead of a key; Codex accepts a key only through an environment variable; Claude
 Desktop reaches HTTP servers only through `mcp-remote`, whose header argument must not
 have a space after the colon).
 
@@ -118,9 +119,27 @@ def _compact_json(value: Any) -> str:
 
 def _claude_code(url: str, secret: str | None, name: str) -> tuple[str, tuple[str, ...]]:
     text = (f"claude mcp add --transport http --scope user {name} {shlex.quote(url)} \\\n"
-            f"  --header {_bearer_header(secret)}")
+            f"  --header {_bearer_header(secret)}\n\n{_claude_code_helper(url, name)}")
     return text, ("Adds the server for your user, in every project; "
-                  "`claude mcp list` checks the connection.",)
+                  "`claude mcp list` checks the connection.",
+                  "The headersHelper way keeps every secret out of Claude Code's config: "
+                  "it runs `agentkeys agent header` (which must be on its PATH) for a "
+                  "session you approve once with one of your keys.")
+
+
+def _claude_code_helper(url: str, name: str) -> str:
+    """The other way for Claude Code: no secret in any file, a key session instead.
+
+    Comment lines, so that pasting or piping the whole text to a shell runs only the
+    first way: both add a server of the same name."""
+    server = shlex.quote(url.removesuffix(MCP_PATH))
+    entry = {"type": "http", "url": url,
+             "headersHelper": f"agentkeys agent header --server {server}"}
+    return ("# Or with no secret in any config file: run once\n"
+            f"#   agentkeys agent login --server {server}\n"
+            "# then, instead of the lines above:\n"
+            f"#   claude mcp add-json --scope user {name} \\\n"
+            f"#     {shlex.quote(_compact_json(entry))}")
 
 
 def _codex(url: str, secret: str | None, name: str) -> tuple[str, tuple[str, ...]]:
