@@ -82,7 +82,7 @@ class AgentKeysApp(SessionApp):
         # Named for what it does: the palette lists it as "Authorize a connection".
         Binding("6", "show_connections", "Authorize a connection", show=False,
                 id="screen-connections",
-                tooltip="Connections: type an agent's code, approve it with one of your keys"),
+                tooltip="The Connections screen: type an agent's code, approve or deny it"),
         Binding("question_mark", "show_help", "Help", id="help", key_display="?",
                 tooltip="Every key binding"),
         # Not in the footer: at 80 columns the footer keeps the room for the screen's own
