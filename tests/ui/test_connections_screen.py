@@ -151,3 +151,26 @@ def test_in_help_and_the_palette_by_what_it_does() -> None:
                for _, key, what in rows)
     assert {key for group, key, _ in rows if group == "Connections"} == {
         "ctrl+s", "D", "escape"}
+
+
+async def test_hostile_names_stay_text_and_the_footer_fits(ui_server: Any,
+                                                           ui_clock: Any) -> None:
+    from test_footer import footer_fits, footer_keys
+
+    create_key(ui_server, "[/bad]", clock=ui_clock)
+    asked = ask_for_access(ui_server, client_name="[@click=app.quit]x[/] \u202eevil")
+    app = make_app(ui_server, ui_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_connections(pilot)
+        await type_code(pilot, screen, asked["user_code"])
+        shown = screen_text(app)
+        assert "[@click=app.quit]x[/]" in shown and "\u202e" not in shown
+        assert "[/bad]" in shown
+        await pilot.press("enter")
+        await settle(pilot)
+        assert footer_fits(app)
+        assert {"^s Approve", "D Deny", "esc Back"} <= set(footer_keys(app))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert text_of(screen.result).startswith("Approved: [@click=app.quit]x[/]")
+        assert app.is_running
