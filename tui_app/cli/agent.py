@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from tui_app.client.agent_store import SessionStore
 
 SCOPES = ("read", "read_write")
-SCOPE_WORDS = {"read": "read", "read_write": "read and write"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -86,6 +85,8 @@ def run_login(args: argparse.Namespace) -> int:
     from tui_app.client.agent_session import AgentOAuth, OAuthError
     from tui_app.client.agent_store import SessionStore
     from tui_app.client.config import sends_tokens_in_clear
+    from tui_app.domain.sanitize import clean
+    from tui_app.domain.validation import scope_words
 
     url = _server(args, "login")
     if sends_tokens_in_clear(url):
@@ -102,7 +103,7 @@ def run_login(args: argparse.Namespace) -> int:
         except OAuthError as exc:
             raise CliError(_ended(exc), EXIT_ERROR) from None
     location = store.save(session, confirm_plaintext=lambda _warning: True)
-    granted = SCOPE_WORDS.get(session.scope, "read")
+    granted = clean(scope_words(session.scope))
     print(f"Connected to {url}: a {granted} session, stored in {location}.")
     return EXIT_OK
 

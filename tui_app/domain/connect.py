@@ -3,9 +3,9 @@
 Each client has its own documented way to be told a URL and a bearer key; these are
 the ones the clients' own docs give (Claude Code's `--header` is variadic, so it comes
 after NAME and URL; its `headersHelper` runs a command whose JSON output joins the
-headers, so `agentkeys agent header` can hand it a key session instead of a key; Codex accepts a key only through an environment variable; Claude
-Desktop reaches HTTP servers only through `mcp-remote`, whose header argument must not
-have a space after the colon).
+headers, so `agentkeys agent header` can hand it a key session instead of a key; Codex
+accepts a key only through an environment variable; Claude Desktop reaches HTTP servers
+only through `mcp-remote`, whose header argument must not have a space after the colon).
 
 Two modes. With the new secret (only in the dialog right after creation) the secret is
 written into the lines. For an existing key, whose secret nobody has any more, the
