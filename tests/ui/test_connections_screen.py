@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from connections_support import ask_for_access, open_connections, poll_token, type_code
-from shell_helpers import api_client, create_key, make_app, screen_text, settle
+from shell_helpers import api_client, create_key, make_app, screen_text, settle, wait_for
+
+from tui_app.ui.my_keys.screen import MyKeysScreen
 
 
 def text_of(widget: Any) -> str:
@@ -95,6 +97,10 @@ async def test_deny(ui_server: Any, ui_clock: Any) -> None:
         await settle(pilot)
         assert text_of(screen.result) == (
             "Denied: nightly CLI gets no access. It may ask again with a new code.")
+        # Escape: from the code field back to My keys.
+        assert screen.code_box.has_focus
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MyKeysScreen))
     refused = poll_token(ui_server, asked)
     assert refused.status_code == 400 and refused.json()["error"] == "access_denied"
 
