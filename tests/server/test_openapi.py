@@ -13,6 +13,9 @@ async def test_openapi_lists_every_endpoint_with_models(api) -> None:
         ("/v1/keys/{key_id}/disable", "post"), ("/v1/keys/{key_id}/enable", "post"),
         ("/v1/admin/keys", "get"), ("/v1/admin/keys/bulk", "post"), ("/v1/audit", "get"),
         ("/v1/users", "get"), ("/v1/users", "post"), ("/v1/users/{user_id}/deactivate", "post"),
+        ("/v1/users/{user_id}", "patch"), ("/v1/users/{user_id}/reactivate", "post"),
+        ("/v1/users/{user_id}/login-tokens", "post"), ("/v1/teams", "get"),
+        ("/v1/teams", "post"), ("/v1/teams/{team_id}", "patch"),
         ("/v1/verify", "post"), ("/v1/agent/whoami", "get"),
     }
     found = {(p, m) for p, ops in paths.items() for m in ops}
