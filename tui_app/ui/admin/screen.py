@@ -54,9 +54,11 @@ class AdminScreen(Screen[None]):
     CSS_PATH = "admin.tcss"  # loaded when first shown, not before the first frame
     TITLE = "Admin"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "table('toggle_mark')", "Mark", id="admin-mark",
-                tooltip="Mark or unmark the highlighted key (marks survive filters)"),
-        Binding("u", "table('clear_marks')", "Clear marks", id="admin-clear-marks",
+        # htop style: space marks and moves down, so holding it marks a run of rows.
+        Binding("space", "table('toggle_mark')", "Mark ↓", id="admin-mark",
+                tooltip="Mark or unmark the highlighted key and move down a row "
+                "(marks survive filters and sorting)"),
+        Binding("u", "table('clear_marks')", "Unmark", id="admin-clear-marks",
                 tooltip="Unmark every key"),
         # k9s style: Shift+letter sorts by a column; the same key again flips the order.
         *(
@@ -87,7 +89,8 @@ class AdminScreen(Screen[None]):
         Binding("x", "export", "Export", id="admin-export",
                 tooltip="Export the current filter to CSV or JSON"),
         Binding("r", "refresh", "Refresh", id="admin-refresh", tooltip="Reload from the server"),
-        Binding("escape", "focus_table", "Table", show=False, id="admin-focus-table"),
+        Binding("escape", "focus_table", "Back to the table", show=False,
+                id="admin-focus-table", tooltip="From the filter fields, back to the keys"),
     ]
 
     AUTO_FOCUS = "#admin-table"

@@ -63,13 +63,25 @@ def _screen_groups(app_bindings: list[Any]) -> list[tuple[str, list[Any]]]:
     ]
 
 
+def _listed_together(bindings: list[Binding]) -> set[str]:
+    """Keys a shown binding already names in its key display ("⇧N/O/S/A/E/L" lists the
+    six sort keys): their own hidden bindings would list them a second time."""
+    keys: set[str] = set()
+    for binding in bindings:
+        if binding.show and binding.key_display and "/" in binding.key_display:
+            keys.update(part.lstrip("⇧") for part in binding.key_display.split("/"))
+    return keys
+
+
 def help_rows(key_display: Any, app_bindings: list[Any]) -> list[tuple[str, str, str]]:
-    """(group, key, what it does) for every binding with a description; the app's own
-    bindings are the ones that work everywhere."""
+    """(group, key, what it does) for every binding with a description, each key once;
+    the app's own bindings are the ones that work everywhere."""
     rows: list[tuple[str, str, str]] = []
-    for group, bindings in _screen_groups(app_bindings):
-        for binding in _bindings(bindings):
-            if not binding.description:
+    for group, items in _screen_groups(app_bindings):
+        bindings = list(_bindings(items))
+        together = _listed_together(bindings)
+        for binding in bindings:
+            if not binding.description or (not binding.show and binding.key in together):
                 continue
             what = binding.description
             if binding.tooltip:
