@@ -21,6 +21,7 @@ from tui_app.domain.connections import (
 )
 from tui_app.domain.status import KeyStatus
 from tui_app.domain.timefmt import absolute, relative
+from tui_app.domain.validation import scope_words
 from tui_app.ui.safe import safe_text
 
 if TYPE_CHECKING:
@@ -43,11 +44,6 @@ _DONE = {
     "used": "This code was used already: ask the agent to connect again.",
     "denied": "This request was denied. Ask the agent to connect again if that was a mistake.",
 }
-
-
-def scope_words(scope: str) -> str:
-    """'read' or 'read and write', never the API's spelling."""
-    return "read and write" if scope == "read_write" else "read"
 
 
 def code_problem(text: str) -> str | None:

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker
 
 from tui_app.domain.timefmt import absolute, relative
-from tui_app.ui.connections.words import scope_words
+from tui_app.domain.validation import scope_words
 from tui_app.ui.safe import safe_message, safe_text
 
 if TYPE_CHECKING:
