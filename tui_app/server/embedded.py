@@ -169,9 +169,10 @@ def start_embedded(
     asgi = app if on_request is None else _calling_first(on_request, app)
     sock = _loopback_socket(port)
     port = int(sock.getsockname()[1])
-    # No "Server: uvicorn" banner, as `agentkeys serve` sends none.
+    # No "Server: uvicorn" banner, as `agentkeys serve` sends none. The app's lifespan
+    # runs the MCP endpoint's session manager and writes the last activity when it stops.
     config = uvicorn.Config(asgi, host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False, lifespan="off", server_header=False,
+                            access_log=False, lifespan="on", server_header=False,
                             timeout_keep_alive=keep_alive)
     server = uvicorn.Server(config)
     # uvicorn installs signal handlers only in the main thread: not in this one.
