@@ -70,6 +70,35 @@ async def test_extend_an_expired_key_reactivates_it(backend: Backend) -> None:
     await api.aclose()
 
 
+async def test_an_active_key_opens_on_the_expiry_so_a_digit_never_replaces_the_name(
+        backend: Backend) -> None:
+    api = backend.client()
+    me = await api.me()
+    created = await api.create_key(name="keep-me", expires_at=backend.clock() + timedelta(days=7))
+    app = ModalHost(api)
+    seen: list[KeyEdit] = []
+    async with app.run_test(size=SIZE) as pilot:
+        app.open(EditKeyModal(created.key, me.policy, updater(api, created.key.id, seen),
+                              backend.clock))
+        await pilot.pause()
+        assert app.screen.focused is app.screen.query_one("#expiry")
+        await pilot.press("2")  # 30 days from now
+        name = app.screen.query_one("#name", Input)
+        for _ in range(4):  # the name is a few shift+tabs back
+            if app.screen.focused is name:
+                break
+            await pilot.press("shift+tab")
+        assert app.screen.focused is name and name.value == "keep-me"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    [updated] = app.results
+    assert updated.name == "keep-me"
+    assert updated.expires_at is not None
+    assert abs((updated.expires_at - backend.clock()).days - 30) <= 1
+    await api.aclose()
+
+
 async def test_rename_keeps_expiry(backend: Backend) -> None:
     api = backend.client()
     me = await api.me()

@@ -113,9 +113,10 @@ class EditKeyModal(KeyFormModal[AgentKey]):
         self.query_one("#description", Input).value = clean(self.key.description)
         self._show_expired_note()
         self.show_general(None)
-        # An expired key is opened to be extended: start on the expiry choices, so that
-        # `e` then `2` extends it by 30 days (in the name field, `2` would replace the name).
-        self.query_one("#expiry" if self._is_expired() else "#name").focus()
+        # Most edits extend: start on the expiry choices, so that `e` then `2` gives 30
+        # days (in the name field, `2` would replace the name). Name and description are
+        # a shift+tab away.
+        self.query_one("#expiry").focus()
 
     def _is_expired(self) -> bool:
         return self.key.expires_at is not None and self.key.expires_at <= self.clock()
