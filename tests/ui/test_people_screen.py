@@ -204,3 +204,53 @@ async def test_5_opens_people_in_the_shell(ui_server, ui_clock) -> None:  # type
         await pilot.press("5")
         await wait_for(pilot, lambda: isinstance(app.screen, PeopleScreen))
         await wait_for(pilot, lambda: bool(people_screen(app).table.visible_people()))
+
+
+async def test_teams_add_and_rename(backend) -> None:
+    from tui_app.ui.people.teams_modal import TeamsModal
+
+    app = await make_host(backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("T")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, TeamsModal) and modal.teams
+        modal.query_one("#teams-name").value = "   "  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "team's name" in screen_text(app)
+        modal.query_one("#teams-name").value = "Zeta [b]x[/b]"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Zeta [b]x[/b]" in [t.name for t in modal.teams]
+        first = modal.teams[0]
+        modal.query_one("#teams-name").value = first.name  # taken: the server says so
+        modal.query_one("#teams-list").highlighted = 1  # type: ignore[attr-defined]
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "already exists" in screen_text(app)
+        modal.query_one("#teams-name").value = "Renamed"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "Renamed" in [t.name for t in modal.teams]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, TeamsModal)
+    async with backend.client() as api:
+        assert "Renamed" in {t.name for t in await api.list_teams()}
+
+
+async def test_a_manager_reads_the_teams(backend) -> None:
+    from tui_app.ui.people.teams_modal import TeamsModal
+
+    app = await make_host(backend, "manager")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("T")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, TeamsModal)
+        me = app.session.me
+        assert me is not None and {t.name for t in modal.teams} == set(me.user.teams)
+        assert "Read-only" in screen_text(app)

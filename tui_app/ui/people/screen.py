@@ -31,6 +31,7 @@ from tui_app.ui.people.confirmations import (
 from tui_app.ui.people.details import details_text
 from tui_app.ui.people.person_form import PersonFormModal, PersonSaved
 from tui_app.ui.people.table import PeopleTable
+from tui_app.ui.people.teams_modal import TeamsModal
 from tui_app.ui.people.token_dialog import LoginTokenDialog
 from tui_app.ui.safe import safe_message
 from tui_app.ui.session import Session, SessionApp
@@ -67,6 +68,8 @@ class PeopleScreen(Screen[None]):
                         "reactivate them (admins)"),
         Binding("t", "new_login_token", "Login token", id="people-login-token",
                 tooltip="Give the highlighted person a new login token (admins)"),
+        Binding("T", "show_teams", "Teams", id="people-teams",
+                tooltip="The teams and their sizes; admins add and rename them"),
         Binding("slash", "focus_search", "Filter", key_display="/", id="people-filter",
                 tooltip="Filter by name or email"),
         Binding("p", "next_preset", "Preset", id="people-preset",
@@ -224,6 +227,12 @@ class PeopleScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.reload(keep_position=True)
+
+    def action_show_teams(self) -> None:
+        if self._usable:
+            self.app.push_screen(TeamsModal(self.session, may_change=self.may_change),
+                                 lambda changed: self.reload(keep_position=True)
+                                 if changed else None)
 
     # -- changes (admins) ------------------------------------------------------
 
