@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -28,7 +27,7 @@ from tui_app.ui.people.confirmations import (
     activation_done,
     token_confirm,
 )
-from tui_app.ui.people.details import details_text
+from tui_app.ui.people.details import PRESETS, details_text, title_text
 from tui_app.ui.people.person_form import PersonFormModal, PersonSaved
 from tui_app.ui.people.table import PeopleTable
 from tui_app.ui.people.teams_modal import TeamsModal
@@ -39,15 +38,6 @@ from tui_app.ui.widgets.status_bar import StatusBar
 from tui_app.ui.widgets.title_bar import TitleBar
 
 PAGE_LIMIT = 100
-# The presets `p` cycles through: a label and the listing's filters.
-PRESETS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("everyone", {}),
-    ("active", {"active": True}),
-    ("deactivated", {"active": False}),
-    ("admins", {"role": "admin"}),
-    ("managers", {"role": "manager"}),
-    ("service accounts", {"role": "service"}),
-)
 ADMINS_ONLY = "Only admins may change people; managers read their teams."
 CHANGES = frozenset({"add_person", "edit_person", "toggle_active", "new_login_token"})
 SEARCH_DELAY = 0.3  # seconds of quiet typing before the filter reloads
@@ -144,15 +134,8 @@ class PeopleScreen(Screen[None]):
         return self._ready and not self._refused
 
     def _show_title(self) -> None:
-        me = self.session.me
-        label = PRESETS[self.preset_index][0]
-        if me is None:
-            text = "People"
-        elif me.user.role is Role.ADMIN:
-            text = f"People · {label} · n add · e edit · d (de)activate · t login token"
-        else:
-            text = f"People of your teams · {label} · read-only"
-        self.title_line.update(Text(text, style="bold"), layout=False)
+        self.title_line.update(title_text(self.session.me, PRESETS[self.preset_index][0]),
+                               layout=False)
 
     # -- querying --------------------------------------------------------------
 
