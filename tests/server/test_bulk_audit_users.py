@@ -31,6 +31,9 @@ async def test_bulk_partial_failures(api, org, clock) -> None:
     assert "revoked keys cannot be disabled" in results[revoked["id"]]["message"]
     got = (await api.get(f"/v1/keys/{b['id']}", headers=org.member.headers)).json()
     assert got["status"] == "inactive"
+    # The owner reads who disabled it and as what: a manager's disabling is theirs to undo.
+    assert got["disabled_by"]["email"] == "manager@example.com"
+    assert got["disabled_by"]["role"] == "manager"
     events = (await api.get("/v1/audit", params={"action": "key.disabled"},
                             headers=org.admin.headers)).json()["items"]
     assert {e["key_id"] for e in events} == {a["id"], b["id"]}

@@ -105,6 +105,24 @@ async def test_extending_an_expired_key_makes_it_active(api, org, clock) -> None
     assert r.json()["status"] == "active"
 
 
+async def test_an_edit_that_only_moves_the_expiry_later_is_audited_as_extended(
+        api, org, clock) -> None:
+    start = clock.now + timedelta(days=7)
+    key, _ = await create_key(api, org.owner, expires_at=to_rfc3339(start))
+    url = f"/v1/keys/{key['id']}"
+    later = to_rfc3339(clock.now + timedelta(days=60))
+    earlier = to_rfc3339(clock.now + timedelta(days=3))
+    for body in ({"expires_at": later}, {"expires_at": earlier},
+                 {"name": "renamed", "expires_at": to_rfc3339(clock.now + timedelta(days=90))}):
+        assert (await api.patch(url, json=body, headers=org.owner.headers)).status_code == 200
+    events = (await api.get("/v1/audit", params={"key_id": key["id"]},
+                            headers=org.owner.headers)).json()["items"]
+    assert [e["action"] for e in events[:3]] == ["key.updated", "key.updated", "key.extended"]
+    extended = events[2]["details"]
+    assert extended["before"] == {"expires_at": to_rfc3339(start)}
+    assert extended["after"] == {"expires_at": later}
+
+
 async def test_state_changes_and_delete(api, org, clock) -> None:
     key, _ = await create_key(api, org.owner)
     url = f"/v1/keys/{key['id']}"

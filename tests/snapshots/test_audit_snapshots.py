@@ -21,9 +21,11 @@ async def open_audit(pilot: Any) -> None:
 class TestAudit:
     def test_newest_first(self, snap_compare: Any, tmp_path: Path) -> None:
         """'3': the admin's view of the organisation's events, newest first, with the key
-        and action filters above and 'more below (end)' in the table's subtitle."""
+        and action filters above, 'more below (end)' in the table's subtitle, and the
+        highlighted event in full under the table."""
         assert snap_compare(demo_app(tmp_path), terminal_size=(100, 30), run_before=open_audit)
 
     def test_80x24(self, snap_compare: Any, tmp_path: Path) -> None:
-        """The audit log fits 80x24."""
+        """The audit log fits 80x24; under the table the highlighted event (key.revoked,
+        the key's name and id, who, via which front door, when) over two lines."""
         assert snap_compare(demo_app(tmp_path), terminal_size=(80, 24), run_before=open_audit)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from shell_helpers import api_client, create_key, make_app, settle, wait_for
 from textual.widgets import DataTable, Select
 
+from tui_app.domain.clock import parse_rfc3339
+from tui_app.domain.timefmt import absolute
 from tui_app.ui.audit.screen import PAGE_SIZE, AuditScreen
+from tui_app.ui.widgets.line_panel import LinePanel
 
 
 async def open_audit(pilot: Any) -> AuditScreen:
@@ -56,3 +60,24 @@ async def test_pages_newest_first_and_filters(ui_server: Any, ui_clock: Any) -> 
         await settle(pilot)
         assert {e.key_id for e in screen.events} == {ids[3]}
         assert [e.action for e in screen.events] == ["key.revoked", "key.created"]
+
+
+async def test_details_show_an_edit_before_and_after(ui_server: Any, ui_clock: Any) -> None:
+    key = create_key(ui_server, "to-extend", clock=ui_clock)["key"]
+    later = (ui_clock() + timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with api_client(ui_server) as client:
+        assert client.patch(f"/v1/keys/{key['id']}", json={"expires_at": later}).status_code == 200
+        assert client.patch(f"/v1/keys/{key['id']}",
+                            json={"name": "[b]renamed[/b]"}).status_code == 200
+    app = make_app(ui_server, ui_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_audit(pilot)
+        details = screen.query_one("#audit-details", LinePanel)
+        text = str(details.render())
+        assert "key.updated" in text and "Name: to-extend → [b]renamed[/b]" in text
+        await pilot.press("down")
+        await settle(pilot)
+        text = str(screen.query_one("#audit-details", LinePanel).render())
+        assert "key.extended" in text
+        assert f"→ {absolute(parse_rfc3339(later))}" in text
+        assert f"Expires: {absolute(parse_rfc3339(key['expires_at']))}" in text

@@ -20,12 +20,16 @@ class UserRef:
     id: str
     name: str
     email: str
+    # Where it is known (who created, disabled or revoked a key): "disabled by Ada Admin
+    # (admin)" tells an owner why they cannot enable their key themselves.
+    role: str = ""
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> UserRef | None:
         if not data:
             return None
-        return cls(id=data["id"], name=data.get("name", ""), email=data.get("email", ""))
+        return cls(id=data["id"], name=data.get("name", ""), email=data.get("email", ""),
+                   role=data.get("role") or "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,10 +73,12 @@ class UserRefOut(BaseModel):
     id: str
     name: str
     email: str
+    role: str | None = None  # where known: who created, disabled or revoked a key
 
     @classmethod
     def of(cls, ref: UserRef | None) -> UserRefOut | None:
-        return None if ref is None else cls(id=ref.id, name=ref.name, email=ref.email)
+        return None if ref is None else cls(id=ref.id, name=ref.name, email=ref.email,
+                                             role=ref.role or None)
 
 
 class AgentKeyOut(BaseModel):

@@ -93,12 +93,21 @@ def edit_key(
                     real["name"], row.owner_name, row.owner_email)
             keys_store.update_key(conn, row.id, **values)
             audit_store.record(
-                conn, now=now, actor=caller, action="key.updated", source=source,
+                conn, now=now, actor=caller, action=_edit_action(row, real), source=source,
                 key_id=row.id, key_name=real.get("name", row.name), key_owner_id=row.owner_id,
                 details={"before": {f: before[f] for f in real},
                          "after": {f: after[f] for f in real}},
             )
         return keys_store.read_key(conn, row.id, now)
+
+
+def _edit_action(row: Any, real: dict[str, Any]) -> str:
+    """An edit that only moves the expiry later reads as what it is, an extension, like
+    the bulk action; anything else (a rename, an earlier or first expiry) is an update."""
+    new = real.get("expires_at")
+    extended = (set(real) == {"expires_at"} and new is not None
+                and row.expires_at is not None and new > row.expires_at)
+    return "key.extended" if extended else "key.updated"
 
 
 def _jsonable(value: Any) -> Any:

@@ -192,10 +192,10 @@ def refs(conn: Connection, user_ids: set[str | None]) -> dict[str, UserRef]:
     if not wanted:
         return {}
     rows = conn.execute(
-        sa.select(db.users.c.id, db.users.c.name, db.users.c.email)
+        sa.select(db.users.c.id, db.users.c.name, db.users.c.email, db.users.c.role)
         .where(db.users.c.id.in_(wanted))
     )
-    return {r.id: UserRef(id=r.id, name=r.name, email=r.email) for r in rows}
+    return {r.id: UserRef(id=r.id, name=r.name, email=r.email, role=r.role) for r in rows}
 
 
 # FOR SHARE on PostgreSQL: creates by the same person run side by side, but a

@@ -18,6 +18,7 @@ from tui_app.domain.roles import Role
 from tui_app.domain.timefmt import absolute
 from tui_app.domain.validation import scope_words
 from tui_app.ui.activity.key_panel import KeyActivityPanel
+from tui_app.ui.my_keys.key_details import disabled_by
 from tui_app.ui.safe import safe_text
 
 TALL = 36  # from this many lines, the latest calls show under the details
@@ -35,8 +36,11 @@ def key_details(key: AgentKey | None, *, table_empty: bool) -> Text:
         text.append(end)
 
     reason = (key.status_reason or "").replace("_", " ")
-    status = str(key.status) + (f" ({reason})" if reason and reason != str(key.status)
-                                else "")
+    status = Text(str(key.status))
+    if key.status_reason == "disabled":
+        status += Text(" — ") + disabled_by(key)
+    elif reason and reason != str(key.status):
+        status += Text(f" ({reason})")
     field("Name", safe_text(key.name))
     field("Status", status)
     field("Id", key.id, "\n")

@@ -20,8 +20,10 @@ from textual.worker import Worker
 
 from tui_app.domain.models import AuditEvent, Me
 from tui_app.domain.timefmt import absolute
+from tui_app.ui.audit.details import event_details
 from tui_app.ui.safe import safe_text
 from tui_app.ui.session import Session, SessionApp
+from tui_app.ui.widgets.line_panel import LinePanel
 from tui_app.ui.widgets.status_bar import StatusBar
 from tui_app.ui.widgets.title_bar import TitleBar
 
@@ -74,6 +76,7 @@ class AuditScreen(Screen[None]):
             yield Select(self._action_options(), prompt="All actions", id="audit-action",
                          compact=True)
         yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=False)
+        yield LinePanel(id="audit-details")
         yield StatusBar(id="status-bar")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -181,6 +184,8 @@ class AuditScreen(Screen[None]):
         now = self.session.clock()
         if not append:
             table.clear()
+            if not new:
+                self.query_one("#audit-details", LinePanel).show(event_details(None))
         for event in new:
             table.add_row(*self._cells(event, now), key=event.id)
             if event.key_id and event.key_name:
@@ -209,6 +214,12 @@ class AuditScreen(Screen[None]):
         key.truncate(22, overflow="ellipsis")
         actor.truncate(14, overflow="ellipsis")
         return when, _action_label(event.action), key, actor, Text(event.source, style="dim")
+
+    @on(DataTable.RowHighlighted, "#audit-table")
+    def _show_details(self, event: DataTable.RowHighlighted) -> None:
+        row = event.cursor_row
+        shown = self.events[row] if 0 <= row < len(self.events) else None
+        self.query_one("#audit-details", LinePanel).show(event_details(shown))
 
     @on(DataTable.RowHighlighted, "#audit-table")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:

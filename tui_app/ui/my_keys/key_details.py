@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from tui_app.domain.models import AgentKey, AuditEvent, UserRef
 
 _REASON_TEXT = {
-    "disabled": "disabled by a person or a program",
     "owner_deactivated": "its owner was deactivated",
     "expired": "press e to extend",
     "revoked": "permanent, cannot be undone",
@@ -42,6 +41,17 @@ def _who(user: UserRef | None) -> Text:
     if user is None:
         return Text("—", style="dim")
     return safe_text(user.name or user.email)
+
+
+def disabled_by(key: AgentKey) -> Text:
+    """'disabled by Ada Admin (admin)': who, and the role that says who may enable it
+    again (a key a manager or admin disabled stays so for its owner)."""
+    who = key.disabled_by
+    if who is None:
+        return Text("disabled")
+    role = who.role or ("owner" if who.id == key.owner.id else "")
+    text = Text("disabled by ") + safe_text(who.name or who.email)
+    return text + Text(f" ({role})") if role else text
 
 
 def _when(when: datetime | None, now: datetime, *, none: str = "never") -> Text:
@@ -61,7 +71,10 @@ def key_fields(key: AgentKey, now: datetime) -> Table:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(ratio=1, overflow="fold")
     status = Text(key.status.value.upper(), style="bold")
-    if key.status is not KeyStatus.ACTIVE and key.status_reason:
+    if key.status_reason == "disabled":
+        status.append(" — ", style="")
+        status.append_text(disabled_by(key))
+    elif key.status is not KeyStatus.ACTIVE and key.status_reason:
         status.append(f" — {_REASON_TEXT.get(key.status_reason, key.status_reason)}",
                       style="")
     expires = _when(key.expires_at, now, none="never (no expiration)")
