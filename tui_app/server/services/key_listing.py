@@ -16,6 +16,7 @@ from tui_app.domain.checks import FieldErrors
 from tui_app.domain.field_error import FieldError
 from tui_app.domain.models import AgentKey, Page
 from tui_app.domain.status import KeyStatus
+from tui_app.domain.validation import shown_input
 from tui_app.server.services.backend import Backend
 from tui_app.server.services.cursors import decode_key_cursor, encode_key_cursor
 from tui_app.server.services.visibility import visible_owners
@@ -25,6 +26,10 @@ from tui_app.server.store import users as users_store
 from tui_app.server.store.users import Caller
 
 Q_MAX = 200
+# An owner filter covers everyone it matches, as a text filter does ("ol": Olga and
+# Olivia); past this many people it asks for more letters instead of a huge list.
+OWNER_MATCHES_MAX = 50
+OWNER_CANDIDATES_SHOWN = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +111,13 @@ def admin_keys(backend: Backend, caller: Caller, query: KeyQuery) -> Page[AgentK
     return Page(tuple(items), encode_key_cursor(query.sort, query.order, next_after), totals)
 
 
+def _too_many(owner: str, found: list[Any]) -> str:
+    examples = ", ".join(f"{row.name} <{row.email}>"
+                         for row in found[:OWNER_CANDIDATES_SHOWN])
+    return (f"'{shown_input(owner, 40)}' matches more than {OWNER_MATCHES_MAX} people "
+            f"(such as {examples}); type more of a name or an email.")
+
+
 @dataclass(frozen=True, slots=True)
 class _Scope:
     owners: set[str] | None  # whose keys the page may hold; None: everyone's
@@ -126,8 +138,10 @@ def _scope(conn: Connection, caller: Caller, *, owner: str | None, team: str | N
     visible = visible_owners(conn, caller)
     owners: set[str] | None = None if visible.owners is None else set(visible.owners)
     if owner:
-        found = users_store.find_user(conn, owner)
-        wanted = {found.id} if found is not None else set()
+        found = listing.owners_matching(conn, owner, among=owners, limit=OWNER_MATCHES_MAX)
+        if len(found) > OWNER_MATCHES_MAX:
+            raise FieldErrors([FieldError("owner", _too_many(owner, found))])
+        wanted = {row.id for row in found}
         owners = wanted if owners is None else owners & wanted
     # The team the listing stays within: the `team` filter, or a manager's only team.
     team_id: str | None = None

@@ -171,6 +171,30 @@ def few_owners(dialect: str, owners: int) -> bool:
     return owners <= FEW_OWNERS.get(dialect, 200)
 
 
+def owners_matching(conn: Connection, text: str, *, among: set[str] | None,
+                    limit: int) -> list[Any]:
+    """The people an owner filter names, by email (id, name, email): an id or an email
+    exactly, else every person whose email, name or a later word of the name starts
+    with `text`, ignoring case ("olga", "olga.k@", "kowal" all find Olga Kowalski).
+    `among`: only these people (a manager's); at most `limit` + 1 rows, so the caller
+    can tell "too many"."""
+    U = db.users
+    raw = text.strip()
+    needle = raw.lower()
+    columns = (U.c.id, U.c.name, U.c.email)
+    seen = sa.true() if among is None else U.c.id.in_(sorted(among))
+    exact = conn.execute(sa.select(*columns).where(
+        seen, sa.or_(U.c.id == raw, U.c.email == needle))).first()
+    if exact is not None:
+        return [exact]
+    name = sa.func.lower(U.c.name)
+    starts = sa.or_(U.c.email.startswith(needle, autoescape=True),
+                    name.startswith(needle, autoescape=True),
+                    name.contains(" " + needle, autoescape=True))
+    return list(conn.execute(
+        sa.select(*columns).where(seen, starts).order_by(U.c.email).limit(limit + 1)))
+
+
 @dataclass(frozen=True)
 class TeamPath:
     """List one team's keys through key_teams, whose indexes lead with the team: a page
