@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from test_admin_support import AdminHost, Backend, all_ids, first_page, make_backend, make_host
+from textual.widgets import Input
 
 from tui_app.client.export import count_from_totals
 from tui_app.ui.admin.key_table import KeyTable
@@ -512,3 +513,28 @@ async def test_hostile_text_shows_literally(fresh_backend: Backend) -> None:
         await pilot.click(KeyTable, offset=(5, 1))  # clicking the name runs nothing
         await settle(pilot, app)
         assert app.is_running
+
+
+async def test_the_owner_filter_suggests_a_person_and_filters_by_name(
+        backend: Backend) -> None:
+    api = backend.client()
+    person = next(u for u in (await api.list_users(limit=20)).items
+                  if u.role.value != "admin" and len(u.name) > 4)
+    typed = person.name[:4].lower()
+    app = await make_host(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = screen_of(app)
+        owner = screen.query_one("#admin-owner", Input)
+        owner.focus()
+        await pilot.press(*typed)
+        await settle(pilot, app)
+        suggestion = owner._suggestion
+        assert suggestion.casefold().startswith(typed), suggestion
+        await pilot.press("right")  # takes the suggestion
+        assert owner.value == suggestion
+        await pilot.press("enter")
+        await settle(pilot, app)
+        owners = {k.owner.name for k in screen.table.visible_keys()}
+        assert owners and all(name.casefold().startswith(typed) or
+                              f" {typed}" in name.casefold() for name in owners)

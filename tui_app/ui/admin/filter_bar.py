@@ -11,6 +11,7 @@ from textual import events, getters, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.suggester import Suggester
 from textual.timer import Timer
 from textual.widgets import Input, Select
 
@@ -42,8 +43,10 @@ class FilterBar(Horizontal):
     team_input = getters.query_one("#admin-team", Input)
     search_input = getters.query_one("#admin-search", Input)
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, owner_suggester: Suggester | None = None,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
+        self._owner_suggester = owner_suggester
         self._debounce: Timer | None = None
         self._setting = False
 
@@ -54,7 +57,8 @@ class FilterBar(Horizontal):
                      id="admin-stale")
         yield Select(EXPIRING_OPTIONS, value="any", allow_blank=False, compact=True,
                      id="admin-expiring")
-        yield Input(placeholder="owner", compact=True, id="admin-owner")
+        yield Input(placeholder="owner: name", compact=True, id="admin-owner",
+                    suggester=self._owner_suggester)
         yield Input(placeholder="team", compact=True, id="admin-team")
         yield Input(placeholder="/ search", compact=True, id="admin-search")
 

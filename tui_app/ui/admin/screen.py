@@ -34,6 +34,7 @@ from tui_app.ui.admin.filter_bar import FilterBar
 from tui_app.ui.admin.filters import PRESETS, Filters
 from tui_app.ui.admin.key_table import SORT_KEYS, KeyTable
 from tui_app.ui.admin.modals import ExportModal, default_export_path
+from tui_app.ui.admin.owner_suggester import OwnerSuggester
 from tui_app.ui.admin.totals import Counts, count_keys, totals_line
 from tui_app.ui.admin.walks import both_ways
 from tui_app.ui.connect.binding import CONNECT_BINDING
@@ -123,7 +124,8 @@ class AdminScreen(Screen[None]):
         yield TitleBar()
         with Vertical(id="admin-body"):
             yield Static("", id="admin-title")
-            yield FilterBar(id="admin-filters")
+            yield FilterBar(owner_suggester=OwnerSuggester(lambda: self.session.api),
+                            id="admin-filters")
             yield Static("", id="admin-totals")
             yield KeyTable(clock=self.session.clock, id="admin-table")
             yield AdminDetails(id="admin-details")
