@@ -16,7 +16,14 @@ from tui_app.domain.checks import FieldErrors, NewKeyInput
 from tui_app.domain.errors import Conflict, IdempotencyMismatch, NotFound, Unauthorized
 from tui_app.domain.models import AgentKey, CreatedKey
 from tui_app.domain.status import KeyStatus
-from tui_app.server.services import audit_log, bulk, key_actions, key_listing, users
+from tui_app.server.services import (
+    audit_log,
+    bulk,
+    key_actions,
+    key_listing,
+    user_changes,
+    users,
+)
 from tui_app.server.services.auth import authenticate
 from tui_app.server.services.backend import Backend
 from tui_app.server.services.create_key import create_key
@@ -163,12 +170,12 @@ def test_people(backend: Backend, org: Org) -> None:
         users.create_user(backend, admin, email="not an email", name="", role="member",
                           teams=[])
     assert {"email", "name"} <= set(bad.value.by_field())
-    gone = users.deactivate_user(backend, admin, created.user.id)
-    assert gone.active is False
+    gone = user_changes.deactivate_user(backend, admin, created.user.id)
+    assert gone.user.active is False
     with pytest.raises(Unauthorized) as refused:
         authenticate(backend, created.token)
     assert refused.value.code == "TOKEN_INACTIVE"
     with pytest.raises(Conflict):
-        users.deactivate_user(backend, admin, admin.id)
+        user_changes.deactivate_user(backend, admin, admin.id)
     with pytest.raises(NotFound):
-        users.deactivate_user(backend, admin, "usr_nobody")
+        user_changes.deactivate_user(backend, admin, "usr_nobody")
