@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "ui"))
 from test_admin_screen import settle
 from test_admin_support import AdminHost, Backend, make_backend
 
+from tui_app.ui.activity.key_panel import REST_SECONDS
 from tui_app.ui.admin.screen import PRESETS, AdminScreen
 
 WIDE = (120, 32)
@@ -44,6 +45,9 @@ async def loaded(pilot: Pilot[None]) -> None:
         if admin is None or admin.counts is not None:
             break
         await pilot.pause(0.025)
+    # The details' activity loads once the cursor has rested: after a reload (a bulk
+    # action's) that rest may begin after the quiet moment above.
+    await pilot.pause(REST_SECONDS + 0.1)
     await settle(pilot, pilot.app)  # type: ignore[arg-type]
 
 
@@ -57,7 +61,7 @@ class TestAdminScreen:
 
     def test_all_keys_80x24(self, snap_compare: Any, tmp_path: Path) -> None:
         """The same at 80x24: narrower owner/time/scope columns ("rw"), compact times
-        ("14h ago", "in 187d"), nothing cut that matters, the footer's keys."""
+        ("14 h ago", "in 187d"), nothing cut that matters, the footer's keys."""
         app, _ = host(tmp_path)
         assert snap_compare(app, terminal_size=SMALL, run_before=loaded)
 

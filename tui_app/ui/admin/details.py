@@ -11,7 +11,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
 
 from tui_app.domain.models import AgentKey, Me
 from tui_app.domain.roles import Role
@@ -20,6 +19,7 @@ from tui_app.domain.validation import scope_words
 from tui_app.ui.activity.key_panel import KeyActivityPanel
 from tui_app.ui.my_keys.key_details import disabled_by
 from tui_app.ui.safe import safe_text
+from tui_app.ui.widgets.line_panel import LinePanel
 
 TALL = 36  # from this many lines, the latest calls show under the details
 TALL_ENTRIES = 3
@@ -77,15 +77,18 @@ def scope_title(me: Me | None, preset: str, *, changed: bool) -> Text:
 
 
 class AdminDetails(Vertical):
-    """The highlighted key: its fields, then its activity (loaded when the cursor rests)."""
+    """The highlighted key: its fields, then its activity (loaded when the cursor rests).
+
+    The fields are a LinePanel: moving the cursor repaints only the lines that differ
+    from the key before (labels and many values stay), not the whole panel."""
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="admin-key-text")
+        yield LinePanel(id="admin-key-text")
         yield KeyActivityPanel(compact=True, entries=0, id="admin-key-activity")
 
     def show(self, key: AgentKey | None, *, table_empty: bool) -> None:
-        self.query_one("#admin-key-text", Static).update(
-            key_details(key, table_empty=table_empty), layout=False)
+        self.query_one("#admin-key-text", LinePanel).show(
+            key_details(key, table_empty=table_empty))
         panel = self.query_one("#admin-key-activity", KeyActivityPanel)
         panel.entries = TALL_ENTRIES if self.screen.size.height >= TALL else 0
         panel.follow(key.id if key else None)
