@@ -79,7 +79,10 @@ class KeyActivityPanel(LinePanel):
             self.workers.cancel_group(self, "key-activity")
             self._show(cached)
             return
-        self.show(Text("loading activity…", style="dim"))
+        # As high as what it replaces: a panel that changes height relays the whole
+        # details pane out and repaints it, where same-height content costs its lines.
+        self.show(Text("loading activity…" + "\n" * max(0, self.size.height - 1),
+                       style="dim"))
         self._load(key_id)
 
     def forget(self) -> None:
