@@ -136,3 +136,15 @@ async def test_users_create_list_deactivate(api, org) -> None:
 async def test_service_role_creation_and_limits(api, org) -> None:
     r = await api.post("/v1/keys", json={"name": "x"}, headers=org.service.headers)
     assert r.status_code == 403 and error(r)["code"] == "FORBIDDEN"
+
+
+async def test_who_disabled_a_key_has_a_role_even_beside_their_own_keys(api, org) -> None:
+    # The admin owns a key on the same page: their name comes with that row, their
+    # role only from a look-up, which a disabled key's details need.
+    await create_key(api, org.admin, name="admin's own")
+    theirs, _ = await create_key(api, org.member, name="member's")
+    await api.post(f"/v1/keys/{theirs['id']}/disable", headers=org.admin.headers)
+    page = (await api.get("/v1/admin/keys", headers=org.admin.headers)).json()["items"]
+    [disabled] = [k for k in page if k["id"] == theirs["id"]]
+    assert disabled["disabled_by"]["email"] == "admin@example.com"
+    assert disabled["disabled_by"]["role"] == "admin"

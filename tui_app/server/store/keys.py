@@ -128,10 +128,11 @@ def key_records(conn: Connection, rows: list[Any], now: datetime) -> list[AgentK
         row.owner_id: UserRef(id=row.owner_id, name=row.owner_name, email=row.owner_email)
         for row in rows
     }
-    wanted: set[str | None] = set()
+    wanted: set[str | None] = {row.created_by_id for row in rows} - set(refs)
+    # Who disabled or revoked a key is read with their role even when they own keys on
+    # this page: "disabled by Ada Admin (admin)" tells an owner who may enable it.
     for row in rows:
-        wanted.update((row.created_by_id, row.revoked_by_id, row.disabled_by_id))
-    wanted -= set(refs)
+        wanted.update((row.revoked_by_id, row.disabled_by_id))
     wanted.discard(None)
     if wanted:
         refs.update(users_store.refs(conn, wanted))
