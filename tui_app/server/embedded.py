@@ -112,7 +112,8 @@ def _loopback_socket(port: int | None) -> socket.socket:
 
 def _calling_first(hook: Callable[[], None], app: Any) -> Any:
     async def wrapped(scope: Any, receive: Any, send: Any) -> None:
-        hook()
+        if scope["type"] == "http":  # requests, not the server's own start and stop
+            hook()
         await app(scope, receive, send)
 
     return wrapped
