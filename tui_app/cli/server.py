@@ -15,7 +15,6 @@ import sys
 from typing import Any
 
 from tui_app.domain.redact import escape_controls, redact
-from tui_app.server.keep_alive import SERVER_KEEP_ALIVE
 
 
 class RedactTokens(logging.Filter):
@@ -63,6 +62,9 @@ def uvicorn_options() -> dict[str, Any]:
     baseline, so that both run on the same server. httptools (HTTP parsing in C) and,
     where it exists, uvloop (not on Windows; "auto" falls back to asyncio's loop) are
     dependencies: together about 1.5x the requests per second of h11 and asyncio."""
+    # Here, not at the top: `agentkeys --help` loads nothing of the server.
+    from tui_app.server.keep_alive import SERVER_KEEP_ALIVE
+
     return {
         "log_config": uvicorn_log_config(),
         # No "Server: uvicorn" banner; a gateway's answers should not advertise the stack.
