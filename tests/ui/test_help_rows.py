@@ -32,3 +32,8 @@ def test_space_says_it_moves_down_and_escape_says_where_it_goes() -> None:
     assert "move down a row" in admin["space"]
     assert admin["esc"].startswith("Back to the table")
     assert all(what != "Table" for what in admin.values())
+
+
+def test_escape_back_to_the_table_says_so_on_activity_too() -> None:
+    activity = {key: what for group, key, what in rows() if group == "Activity"}
+    assert activity["esc"].startswith("Back to the table")

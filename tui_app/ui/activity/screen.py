@@ -65,7 +65,8 @@ class ActivityScreen(Screen[None]):
                 id="activity-filter-result", tooltip="All calls, accepted only or refused only"),
         Binding("r", "refresh_activity", "Refresh", id="refresh-activity",
                 tooltip="Load the newest entries again"),
-        Binding("escape", "focus_table", "Table", show=False, id="activity-focus-table"),
+        Binding("escape", "focus_table", "Back to the table", show=False,
+                id="activity-focus-table", tooltip="From the filter fields, back to the calls"),
     ]
 
     app = getters.app(SessionApp)
