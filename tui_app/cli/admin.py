@@ -56,7 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                        description="List keys across your teams (managers) or the "
                        "organisation (admins), page by page.")
     p.add_argument("--status", help="active, inactive, expired, revoked or all (comma-separated)")
-    p.add_argument("--owner", help="owner (user id or email)")
+    p.add_argument("--owner", help="owner: an id or email, or the start of a name or "
+                   "email (everyone it matches; more than 50 people is an error)")
     p.add_argument("--team", help="team")
     p.add_argument("-q", "--q", dest="q", metavar="TEXT", help="text in name, owner or hint")
     p.add_argument("--stale-days", type=int, metavar="N",

@@ -34,8 +34,8 @@ OWNER_CANDIDATES_SHOWN = 5
 
 @dataclass(frozen=True, slots=True)
 class KeyQuery:
-    """A page of a key listing as asked for. `owner` (id or email), `team` (id or
-    name) and the usage filters are the admin view's."""
+    """A page of a key listing as asked for. `owner` (an id or email, or the start of
+    a name or email), `team` (id or name) and the usage filters are the admin view's."""
 
     statuses: tuple[KeyStatus, ...] = ()
     q: str | None = None

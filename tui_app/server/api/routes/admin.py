@@ -28,7 +28,9 @@ def admin_list_keys(
     request: Request,
     caller: Manager,
     status: Annotated[str | None, Query(max_length=200)] = None,
-    owner: Annotated[str | None, Query(max_length=320, description="user id or email")] = None,
+    owner: Annotated[str | None, Query(
+        max_length=320, description="an id or email, or the start of a name or email "
+        "(every person it matches; 422 past 50 people)")] = None,
     team: Annotated[str | None, Query(max_length=255, description="team id or name")] = None,
     q: Annotated[str | None, Query(max_length=1000)] = None,
     stale_days: Annotated[int | None, Query(
