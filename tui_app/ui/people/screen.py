@@ -65,7 +65,8 @@ class PeopleScreen(Screen[None]):
         Binding("p", "next_preset", "Preset", id="people-preset",
                 tooltip="Cycle: everyone, active, deactivated, admins, managers, services"),
         Binding("r", "refresh", "Refresh", id="people-refresh", tooltip="Reload from the server"),
-        Binding("escape", "focus_table", "Table", show=False, id="people-focus-table"),
+        Binding("escape", "focus_table", "Back to the table", show=False,
+                id="people-focus-table"),
     ]
 
     AUTO_FOCUS = "#people-table"
