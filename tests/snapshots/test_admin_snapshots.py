@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "ui"))
 from test_admin_screen import settle
 from test_admin_support import AdminHost, Backend, make_backend
 
-from tui_app.ui.activity.key_panel import REST_SECONDS
+from tui_app.ui.activity.key_panel import REST_SECONDS, KeyActivityPanel
 from tui_app.ui.admin.screen import PRESETS, AdminScreen
 
 WIDE = (120, 32)
@@ -46,8 +46,13 @@ async def loaded(pilot: Pilot[None]) -> None:
             break
         await pilot.pause(0.025)
     # The details' activity loads once the cursor has rested: after a reload (a bulk
-    # action's) that rest may begin after the quiet moment above.
+    # action's) that rest may begin after the quiet moment above; then wait for the load.
     await pilot.pause(REST_SECONDS + 0.1)
+    panels = list(admin.query(KeyActivityPanel)) if admin is not None else []
+    for _ in range(400):
+        if not any(panel.waiting for panel in panels):
+            break
+        await pilot.pause(0.025)
     await settle(pilot, pilot.app)  # type: ignore[arg-type]
 
 
@@ -126,6 +131,9 @@ class TestAdminBulkConfirm:
         async def run_before(pilot: Pilot[None]) -> None:
             await loaded(pilot)
             await pilot.press(*["space"] * 12)
+            # The screen under a modal is drawn as it was when the modal opened: let the
+            # highlighted key's activity arrive first.
+            await loaded(pilot)
             await pilot.press("R")
             await loaded(pilot)
 

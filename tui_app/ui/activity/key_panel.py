@@ -63,6 +63,7 @@ class KeyActivityPanel(LinePanel):
         self.key_id: str | None = None
         self.cache: dict[str, KeyActivity] = {}
         self.failed: str | None = None
+        self.waiting = False  # the "loading activity…" placeholder is up
 
     def follow(self, key_id: str | None) -> None:
         loading = any(w.group == "key-activity" and w.is_running for w in self.workers)
@@ -72,6 +73,7 @@ class KeyActivityPanel(LinePanel):
         self.failed = None
         if key_id is None:
             self.workers.cancel_group(self, "key-activity")
+            self.waiting = False
             self.show("")
             return
         cached = self.cache.get(key_id)
@@ -83,6 +85,7 @@ class KeyActivityPanel(LinePanel):
         # details pane out and repaints it, where same-height content costs its lines.
         self.show(Text("loading activity…" + "\n" * max(0, self.size.height - 1),
                        style="dim"))
+        self.waiting = True
         self._load(key_id)
 
     def forget(self) -> None:
@@ -114,9 +117,11 @@ class KeyActivityPanel(LinePanel):
     def _fail(self, key_id: str, why: str) -> None:
         if self.key_id == key_id:
             self.failed = why
+            self.waiting = False
             self.show(Text(f"Activity not available: {why}", style="dim"))
 
     def _show(self, loaded: KeyActivity) -> None:
+        self.waiting = False
         self.show(self.compact_view(loaded) if self.compact else self.full_view(loaded))
 
     def full_view(self, loaded: KeyActivity) -> RenderableType:
