@@ -10,6 +10,7 @@ transactions and never wait here. The same batch writer prunes entries older tha
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from sqlalchemy.engine import Engine
 from tui_app.domain.sanitize import clean
 from tui_app.server.settings import Settings
 from tui_app.server.store import activity as activity_store
+from tui_app.server.store import db
 
 PRUNE_EVERY_S = 3600.0
 
@@ -42,7 +44,7 @@ class ActivityRecorder:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self._engine = engine
         self._settings = settings
-        self._pending: list[dict[str, Any]] = []
+        self._pending: list[tuple[Any, ...]] = []
         self._lock = threading.Lock()  # guards _pending
         # One batch write at a time: a reader's flush waits for the one under way, so it
         # sees every call made before it asked.
@@ -52,12 +54,13 @@ class ActivityRecorder:
 
     def record(self, *, at: datetime, key_id: str, owner_id: str, call: AgentCall,
                tool: str | None, code: str) -> None:
-        entry = {
-            "at": at, "key_id": key_id, "owner_id": owner_id, "channel": call.channel,
-            "tool": _fit(tool, activity_store.TOOL_MAX), "code": code,
-            "client": _fit(call.client, activity_store.CLIENT_MAX),
-            "ip": _fit(call.ip, activity_store.IP_MAX), "session_id": call.session_id,
-        }
+        # A row as the table takes it (activity_store.COLUMNS), ready for the batch.
+        entry = (
+            db.to_millis(at), key_id, owner_id, call.channel,
+            _fit(tool, activity_store.TOOL_MAX), code,
+            _fit(call.client, activity_store.CLIENT_MAX), _fit(call.ip, activity_store.IP_MAX),
+            call.session_id,
+        )
         with self._lock:
             self._pending.append(entry)
         if self._flusher is None or self._flusher.done():
@@ -82,9 +85,9 @@ class ActivityRecorder:
         with self._writing:
             self._write([], prune=True)
 
-    def _write(self, batch: list[dict[str, Any]], *, prune: bool) -> None:
+    def _write(self, batch: list[tuple[Any, ...]], *, prune: bool) -> None:
         with self._engine.begin() as conn:
-            activity_store.insert_many(conn, batch)
+            activity_store.insert_rows(conn, batch)
             if prune:
                 self._next_prune = time.monotonic() + PRUNE_EVERY_S
                 cutoff = self._settings.clock() - timedelta(days=self._settings.activity_days)
@@ -96,6 +99,8 @@ class ActivityRecorder:
         await asyncio.to_thread(self.flush)
 
 
+# The same few clients, tools and addresses come again and again: each is cleaned once.
+@functools.lru_cache(maxsize=4096)
 def _fit(text: str | None, width: int) -> str | None:
     """Untrusted text as stored: control and invisible characters replaced, cut to fit."""
     if text is None:

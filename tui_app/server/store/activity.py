@@ -36,9 +36,21 @@ class ActivityFilter:
     since: datetime | None = None
 
 
-def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(A.insert(), list(rows))
+# A row to insert, in this order; `at` in epoch milliseconds, as Millis stores it.
+COLUMNS = ("at", "key_id", "owner_id", "channel", "tool", "code", "client", "ip",
+           "session_id")
+
+
+def insert_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """A batch through the driver's own executemany: a second's worth of calls costs
+    one round of the driver's C code, not SQLAlchemy's processing of every row, and runs
+    beside the server's requests."""
+    if not rows:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(
+        f"INSERT INTO activity ({', '.join(COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(COLUMNS))})", list(rows))
 
 
 def prune_before(conn: Connection, cutoff: datetime) -> int:
