@@ -127,6 +127,30 @@ async def admin(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def activity(pilot: Any) -> None:
+    await press(pilot, "4")
+    await pilot.pause(0.5)
+    await settle(pilot)
+
+
+async def people(pilot: Any) -> None:
+    await press(pilot, "5")
+    await pilot.pause(0.5)
+    await settle(pilot)
+
+
+async def connections(pilot: Any) -> None:
+    await press(pilot, "6")
+    await pilot.pause(0.5)
+    await settle(pilot)
+
+
+async def connect_agent(pilot: Any) -> None:
+    await press(pilot, "C")
+    await pilot.pause(0.3)
+    await settle(pilot)
+
+
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
     print(f"writing {OUT.relative_to(ROOT)}/")
@@ -143,6 +167,12 @@ async def main() -> None:
     await shot("delete-confirm", delete)
     await shot("help", help_screen)
     await shot("audit-log", audit)
+    await shot("connect-agent", connect_agent, size=(120, 34))
+    await shot("activity", activity, size=(120, 34))
+    await shot("activity-80x24", activity, size=(80, 24))
+    await shot("people", people, size=(120, 34))
+    await shot("connections", connections, size=(120, 34))
+    await shot("connections-80x24", connections, size=(80, 24))
     try:
         await shot("admin", admin, size=(120, 34))
         await shot("admin-80x24", admin, size=(80, 24))
