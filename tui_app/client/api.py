@@ -11,14 +11,13 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from tui_app.client.errors import ApiError, ServerUnreachable
+from tui_app.client.people_and_connections import ConnectionCalls, PeopleCalls, key_path
 from tui_app.client.wire import OWN_KEYS_PAGE, key_page, request_headers
 from tui_app.domain.clock import to_rfc3339
-from tui_app.domain.connections import Approval, KeySession, PendingConnection
 from tui_app.domain.models import (
     ActivityEntry,
     AgentKey,
@@ -27,22 +26,10 @@ from tui_app.domain.models import (
     CreatedKey,
     Me,
     Page,
-    Team,
     UsageDay,
-    User,
 )
 
 _UNSET: Any = object()
-
-
-def _segment(value: str) -> str:
-    """An id as one path segment: `key_x/../../users` must not reach another endpoint."""
-    return quote(value, safe="")
-
-
-def _key_path(key_id: str, action: str | None = None) -> str:
-    path = f"/v1/keys/{_segment(key_id)}"
-    return f"{path}/{action}" if action else path
 
 
 def _statuses(status: str | Iterable[str] | None) -> str | None:
@@ -71,7 +58,10 @@ def _may_repeat(method: str, headers: dict[str, str] | None) -> bool:
     return method.upper() in _SAFE_METHODS or "Idempotency-Key" in (headers or {})
 
 
-class ApiClient:
+class ApiClient(PeopleCalls, ConnectionCalls):
+    """The HTTP API as Python calls: one method per endpoint, records in and out,
+    errors as ApiError (what the server refused) or ServerUnreachable."""
+
     def __init__(
         self,
         base_url: str,
@@ -221,7 +211,7 @@ class ApiClient:
         return CreatedKey(key=AgentKey.from_json(data["key"]), secret=data["secret"])
 
     async def get_key(self, key_id: str) -> AgentKey:
-        return AgentKey.from_json(await self._request("GET", _key_path(key_id)))
+        return AgentKey.from_json(await self._request("GET", key_path(key_id)))
 
     async def update_key(
         self,
@@ -241,21 +231,21 @@ class ApiClient:
         if expires_at is not _UNSET:
             body["expires_at"] = to_rfc3339(expires_at)
         headers = {"If-Match": str(if_match)} if if_match is not None else None
-        data = await self._request("PATCH", _key_path(key_id), json=body, headers=headers)
+        data = await self._request("PATCH", key_path(key_id), json=body, headers=headers)
         return AgentKey.from_json(data)
 
     async def revoke_key(self, key_id: str) -> AgentKey:
-        return AgentKey.from_json(await self._request("POST", _key_path(key_id, "revoke")))
+        return AgentKey.from_json(await self._request("POST", key_path(key_id, "revoke")))
 
     async def disable_key(self, key_id: str) -> AgentKey:
-        return AgentKey.from_json(await self._request("POST", _key_path(key_id, "disable")))
+        return AgentKey.from_json(await self._request("POST", key_path(key_id, "disable")))
 
     async def enable_key(self, key_id: str) -> AgentKey:
-        return AgentKey.from_json(await self._request("POST", _key_path(key_id, "enable")))
+        return AgentKey.from_json(await self._request("POST", key_path(key_id, "enable")))
 
     async def delete_key(self, key_id: str) -> dict[str, Any]:
         """Returns {"id", "deleted": True, "used_in_last_24h": bool, "last_used_at"}."""
-        result: dict[str, Any] = await self._request("DELETE", _key_path(key_id))
+        result: dict[str, Any] = await self._request("DELETE", key_path(key_id))
         return result
 
     # -- admin ------------------------------------------------------------------
@@ -328,11 +318,11 @@ class ApiClient:
         params = {"result": result, "channel": channel, "tool": tool or None,
                   "limit": limit, "cursor": cursor}
         return _activity_page(
-            await self._request("GET", _key_path(key_id, "activity"), params=params))
+            await self._request("GET", key_path(key_id, "activity"), params=params))
 
     async def key_usage(self, key_id: str, *, days: int = 30) -> tuple[UsageDay, ...]:
         """Calls per UTC day, oldest first, days without calls included."""
-        data = await self._request("GET", _key_path(key_id, "usage"), params={"days": days})
+        data = await self._request("GET", key_path(key_id, "usage"), params={"days": days})
         return tuple(UsageDay.from_json(day) for day in data["days"])
 
     async def activity(
@@ -353,97 +343,6 @@ class ApiClient:
                   "code": code or None, "result": result, "channel": channel,
                   "since": to_rfc3339(since), "limit": limit, "cursor": cursor}
         return _activity_page(await self._request("GET", "/v1/activity", params=params))
-
-    # -- people and teams ---------------------------------------------------------
-
-    async def list_users(
-        self,
-        *,
-        q: str | None = None,
-        role: str | None = None,
-        team: str | None = None,
-        active: bool | None = None,
-        cursor: str | None = None,
-        limit: int | None = None,
-    ) -> Page[User]:
-        """People by email with their key counts (a manager: their teams' people)."""
-        params = {"q": q or None, "role": role, "team": team or None, "active": active,
-                  "cursor": cursor, "limit": limit}
-        data = await self._request("GET", "/v1/users", params=params)
-        return Page(items=tuple(User.from_json(u) for u in data["items"]),
-                    next_cursor=data.get("next_cursor"))
-
-    async def create_user(
-        self, *, email: str, name: str, role: str, teams: Iterable[str] = ()
-    ) -> tuple[User, str]:
-        """Returns the user and their first login token (shown once)."""
-        data = await self._request(
-            "POST", "/v1/users",
-            json={"email": email, "name": name, "role": role, "teams": list(teams)},
-        )
-        return User.from_json(data["user"]), data["token"]
-
-    async def update_user(
-        self, user_id: str, *, name: str | None = None, role: str | None = None,
-        teams: Iterable[str] | None = None,
-    ) -> User:
-        """Changes what is given; `teams` replaces the person's teams."""
-        body: dict[str, Any] = {"name": name, "role": role,
-                                "teams": None if teams is None else list(teams)}
-        path = f"/v1/users/{_segment(user_id)}"
-        return User.from_json(await self._request(
-            "PATCH", path, json={k: v for k, v in body.items() if v is not None}))
-
-    async def deactivate_user(self, user_id: str) -> tuple[User, int]:
-        """The person and how many of their keys stopped working."""
-        data = await self._request("POST", f"/v1/users/{_segment(user_id)}/deactivate")
-        return User.from_json(data), int(data.get("keys_affected", 0))
-
-    async def reactivate_user(self, user_id: str) -> tuple[User, int]:
-        """The person and how many of their keys work again."""
-        data = await self._request("POST", f"/v1/users/{_segment(user_id)}/reactivate")
-        return User.from_json(data), int(data.get("keys_affected", 0))
-
-    async def new_login_token(self, user_id: str, *, revoke_others: bool = False
-                              ) -> tuple[User, str]:
-        """A new login token for the person (shown once)."""
-        data = await self._request("POST", f"/v1/users/{_segment(user_id)}/login-tokens",
-                                   json={"revoke_others": revoke_others})
-        return User.from_json(data["user"]), data["token"]
-
-    async def list_teams(self) -> tuple[Team, ...]:
-        data = await self._request("GET", "/v1/teams")
-        return tuple(Team.from_json(t) for t in data["items"])
-
-    async def create_team(self, name: str) -> Team:
-        return Team.from_json(await self._request("POST", "/v1/teams", json={"name": name}))
-
-    async def rename_team(self, team: str, name: str) -> Team:
-        """`team`: its id or its current name."""
-        return Team.from_json(await self._request(
-            "PATCH", f"/v1/teams/{_segment(team)}", json={"name": name}))
-
-    # -- connections: approving agents, key sessions -------------------------------
-
-    async def pending_connection(self, user_code: str) -> PendingConnection:
-        return PendingConnection.from_json(await self._request(
-            "GET", f"/v1/connections/pending/{_segment(user_code)}"))
-
-    async def approve_connection(self, user_code: str, key_id: str) -> Approval:
-        return Approval.from_json(await self._request(
-            "POST", "/v1/connections/approve",
-            json={"user_code": user_code, "key_id": key_id}))
-
-    async def deny_connection(self, user_code: str) -> None:
-        await self._request("POST", "/v1/connections/deny", json={"user_code": user_code})
-
-    async def key_sessions(self, key_id: str) -> tuple[KeySession, ...]:
-        data = await self._request("GET", _key_path(key_id, "sessions"))
-        return tuple(KeySession.from_json(item) for item in data["items"])
-
-    async def revoke_session(self, session_id: str) -> KeySession:
-        return KeySession.from_json(await self._request(
-            "POST", f"/v1/sessions/{_segment(session_id)}/revoke"))
 
     # -- agents -----------------------------------------------------------------
 
