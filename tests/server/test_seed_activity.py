@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from tui_app.domain.verify import judge
-from tui_app.server.store import db, migrations
+from tui_app.server.store import agent_tables, db, migrations
 from tui_app.server.store.seed import seed_bulk, seed_demo
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -42,7 +42,8 @@ def _load(engine: Any) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
     with engine.connect() as conn:
         owners = {u.id: u for u in conn.execute(sa.select(db.users))}
         keys = {k.id: k for k in conn.execute(sa.select(db.keys))}
-        entries = list(conn.execute(sa.select(db.activity).order_by(db.activity.c.seq)))
+        table = agent_tables.activity
+        entries = list(conn.execute(sa.select(table).order_by(table.c.seq)))
     return owners, keys, entries
 
 
@@ -102,6 +103,6 @@ def test_seed_command_loads_activity_in_bulk(tmp_path: Path) -> None:
     assert "activity entries" in result.stderr
     engine = db.create_engine(url)
     with engine.connect() as conn:
-        count = conn.execute(sa.select(sa.func.count()).select_from(db.activity)).scalar()
+        count = conn.execute(sa.select(sa.func.count()).select_from(agent_tables.activity)).scalar()
     engine.dispose()
     assert count is not None and 4_500 <= count <= 5_000

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tui_app.domain.models import ActivityEntry, UserRef
-from tui_app.server.store import db
+from tui_app.server.store import agent_tables, db
 
-A = db.activity
+A = agent_tables.activity
 
 # Column widths: what does not fit is cut, never refused (the call already happened).
 CLIENT_MAX = 100

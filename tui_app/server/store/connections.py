@@ -11,9 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from tui_app.server.store import db
+from tui_app.server.store import agent_tables, db
 
-C, R, S, F = db.oauth_clients, db.connection_requests, db.key_sessions, db.session_refresh
+T = agent_tables
+C, R, S, F = T.oauth_clients, T.connection_requests, T.key_sessions, T.session_refresh
 
 
 def insert_client(conn: Connection, **values: Any) -> None:

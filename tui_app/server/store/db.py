@@ -5,6 +5,8 @@ same representation, ordering and index behaviour on SQLite and PostgreSQL, no t
 surprises. Code reads and writes aware `datetime`s; raw ints are accepted on write too
 (the seeder's bulk insert uses them).
 
+The agents' tables (activity, connections) are in agent_tables.py, on the same metadata.
+
 Keys carry denormalised owner fields (`owner_active`, `owner_email`, `owner_name`) and a
 lower-cased `search_text`, so the admin listing filters and sorts over one table with
 indexes and no join, even over a million keys. They are updated when a user changes.
@@ -67,7 +69,7 @@ def from_millis(value: int) -> datetime:
     return datetime.fromtimestamp(value / 1000, tz=UTC)
 
 
-def _text_c(length: int) -> sa.types.TypeEngine[str]:
+def bytewise_text(length: int) -> sa.types.TypeEngine[str]:
     """A string compared bytewise on PostgreSQL too (collation "C"), so sorting and
     keyset pagination give the same order on every database, whatever its locale."""
     return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
@@ -132,14 +134,14 @@ login_tokens = sa.Table(
 keys = sa.Table(
     "keys",
     metadata,
-    sa.Column("id", _text_c(40), primary_key=True),
+    sa.Column("id", bytewise_text(40), primary_key=True),
     sa.Column("name", sa.String(255), nullable=False),
-    sa.Column("name_lower", _text_c(255), nullable=False),  # sort key for name
+    sa.Column("name_lower", bytewise_text(255), nullable=False),  # sort key for name
     sa.Column("description", sa.Text, nullable=False, default=""),
     sa.Column("owner_id", sa.String(40), sa.ForeignKey("users.id"), nullable=False),
     # Denormalised from users, kept in step by the user store: filters need no join.
     sa.Column("owner_active", sa.Boolean, nullable=False, default=True),
-    sa.Column("owner_email", _text_c(320), nullable=False),
+    sa.Column("owner_email", bytewise_text(320), nullable=False),
     sa.Column("owner_name", sa.String(255), nullable=False),
     sa.Column("search_text", sa.Text, nullable=False),  # lower(name, owner name, email)
     sa.Column("created_by_id", sa.String(40)),
@@ -199,7 +201,7 @@ key_teams = sa.Table(
     "key_teams",
     metadata,
     sa.Column("team_id", sa.String(40), primary_key=True),
-    sa.Column("key_id", _text_c(40), primary_key=True),  # (team_id, key_id): sort by status
+    sa.Column("key_id", bytewise_text(40), primary_key=True),  # (team_id, key_id): sort by status
     *(sa.Column(c.name, c.type, nullable=c.nullable)
       for c in (keys.c[name] for name in KEY_TEAMS_COLUMNS)),
     # SQLite: stored in primary-key order, so a team's rows sit together.
@@ -231,102 +233,6 @@ audit = sa.Table(
     sa.Index("ix_audit_actor", "actor_id", "seq"),
     sa.Index("ix_audit_owner", "key_owner_id", "seq"),
     sa.Index("ix_audit_action", "action", "seq"),
-)
-
-# What agents did with their keys (verify, whoami, MCP tool calls), apart from the audit
-# log of what people changed. Append-only, written in batches, pruned by age. The owner
-# is kept with each entry so visibility needs no join, and survives the key's deletion.
-activity = sa.Table(
-    "activity",
-    metadata,
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-              autoincrement=True),
-    sa.Column("at", Millis, nullable=False),
-    sa.Column("key_id", _text_c(40), nullable=False),
-    sa.Column("owner_id", sa.String(40), nullable=False),
-    sa.Column("channel", sa.String(16), nullable=False),  # verify, whoami, mcp
-    sa.Column("tool", sa.String(64)),
-    sa.Column("code", sa.String(32), nullable=False),  # VALID or the refusal's code
-    sa.Column("client", sa.String(100)),
-    sa.Column("ip", sa.String(64)),
-    sa.Column("session_id", sa.String(40)),
-    sa.Index("ix_activity_key", "key_id", "seq"),
-    sa.Index("ix_activity_owner", "owner_id", "seq"),
-    sa.Index("ix_activity_key_at", "key_id", "at"),
-    sa.Index("ix_activity_at", "at"),
-)
-
-# OAuth clients that registered themselves (public clients: no secret).
-oauth_clients = sa.Table(
-    "oauth_clients",
-    metadata,
-    sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("redirect_uris", sa.JSON, nullable=False),
-    sa.Column("grant_types", sa.JSON, nullable=False),
-    sa.Column("created_at", Millis, nullable=False),
-)
-
-# A client's request for access, waiting for a person's answer (device flow and
-# authorization code flow alike), then its outcome. The device code and the
-# authorization code are stored as HMAC digests, like every token.
-connection_requests = sa.Table(
-    "connection_requests",
-    metadata,
-    sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("user_code", sa.String(16), nullable=False, unique=True),
-    sa.Column("flow", sa.String(8), nullable=False),  # device, code
-    sa.Column("client_id", sa.String(64), nullable=False),
-    sa.Column("scope", sa.String(32)),
-    sa.Column("device_digest", sa.String(64), unique=True),
-    sa.Column("redirect_uri", sa.Text),
-    sa.Column("state", sa.Text),
-    sa.Column("code_challenge", sa.String(128)),
-    sa.Column("resource", sa.Text),
-    sa.Column("created_at", Millis, nullable=False),
-    sa.Column("expires_at", Millis, nullable=False),
-    sa.Column("interval_s", sa.Integer, nullable=False),
-    sa.Column("last_poll_at", Millis),
-    sa.Column("status", sa.String(12), nullable=False),  # pending approved denied used
-    sa.Column("user_id", sa.String(40)),
-    sa.Column("key_id", sa.String(40)),
-    sa.Column("decided_at", Millis),
-    sa.Column("code_digest", sa.String(64), unique=True),
-    sa.Column("code_expires_at", Millis),
-    sa.Index("ix_connection_requests_expires", "expires_at"),
-)
-
-# Key sessions: what an approved connection holds. Each acts as its key (never more:
-# `scope` may be narrower) until its access token expires; its refresh token (rotated
-# on every use, each used once) makes a new access token until the session ends.
-key_sessions = sa.Table(
-    "key_sessions",
-    metadata,
-    sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("key_id", _text_c(40), sa.ForeignKey("keys.id", ondelete="CASCADE"),
-              nullable=False),
-    sa.Column("client_id", sa.String(64), nullable=False),
-    sa.Column("client_name", sa.String(200), nullable=False),
-    sa.Column("scope", sa.String(16), nullable=False),
-    sa.Column("access_digest", sa.String(64), nullable=False, unique=True),
-    sa.Column("access_expires_at", Millis, nullable=False),
-    sa.Column("refresh_expires_at", Millis, nullable=False),
-    sa.Column("created_at", Millis, nullable=False),
-    sa.Column("last_used_at", Millis),
-    sa.Column("revoked_at", Millis),
-    sa.Index("ix_key_sessions_key", "key_id", "created_at"),
-)
-
-# Every refresh token a session was given; a used one presented again means it was
-# stolen or replayed, and ends its session.
-session_refresh = sa.Table(
-    "session_refresh",
-    metadata,
-    sa.Column("digest", sa.String(64), primary_key=True),
-    sa.Column("session_id", sa.String(40),
-              sa.ForeignKey("key_sessions.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("used_at", Millis),
-    sa.Index("ix_session_refresh_session", "session_id"),
 )
 
 idempotency = sa.Table(

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from tui_app.server.store import db
+from tui_app.server.store import agent_tables, db
 
 # An arbitrary constant naming "agentkeys schema migrations" among advisory locks.
 _ADVISORY_LOCK_ID = 0x616B6D6967  # "akmig"
@@ -237,12 +237,13 @@ def _v6_not_members_index(conn: Connection) -> None:
 
 # Append only; never edit a migration that has shipped.
 def _v7_activity(conn: Connection) -> None:
-    db.activity.create(conn, checkfirst=True)
+    agent_tables.activity.create(conn, checkfirst=True)
 
 
 def _v8_connections(conn: Connection) -> None:
-    for table in (db.oauth_clients, db.connection_requests, db.key_sessions,
-                  db.session_refresh):
+    tables = agent_tables
+    for table in (tables.oauth_clients, tables.connection_requests, tables.key_sessions,
+                  tables.session_refresh):
         table.create(conn, checkfirst=True)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from tui_app.server.store import db
+from tui_app.server.store import agent_tables, db
 from tui_app.server.store.bulk_load import seed_bulk
 from tui_app.server.store.seed_activity import ActivitySeeder, activity_dicts
 from tui_app.server.store.seed_rows import (
@@ -120,7 +120,7 @@ def seed_demo(
         if audit_rows:
             conn.execute(db.audit.insert(), [_audit_dict(a) for a in audit_rows])
         if activity_rows:
-            conn.execute(db.activity.insert(), activity_rows)
+            conn.execute(agent_tables.activity.insert(), activity_rows)
     return DemoOrg(
         admin_id=admin.id, admin_email=admin.email,
         user_ids=tuple(u.id for u in org.users), team_ids=tuple(t[0] for t in org.teams),

@@ -25,10 +25,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from tui_app.server.store import db
+from tui_app.server.store import agent_tables, db
 
 K, U, T, R = db.keys, db.users, db.login_tokens, db.rate_limit
-S = db.key_sessions
+S = agent_tables.key_sessions
 
 
 class KeyRow(NamedTuple):
