@@ -22,16 +22,9 @@ from textual.worker import Worker
 from tui_app.client.errors import ServerUnreachable
 from tui_app.domain.status import KeyStatus
 from tui_app.ui.connect.binding import CONNECT_BINDING_UNSHOWN
-from tui_app.ui.my_keys.confirmations import (
-    delete_question,
-    disable_question,
-    revoke_question,
-    used_recently,
-)
 from tui_app.ui.my_keys.key_details import KeyDetails
 from tui_app.ui.my_keys.key_list import KeyList
 from tui_app.ui.my_keys.panes import panes
-from tui_app.ui.safe import safe_message
 from tui_app.ui.session import Session, SessionApp
 from tui_app.ui.widgets.status_bar import StatusBar
 from tui_app.ui.widgets.title_bar import TitleBar
@@ -274,9 +267,6 @@ class MyKeysScreen(Screen[None]):
             self.notify("No key is highlighted.", markup=False)
         return key
 
-    def _done(self, verb: str, key: AgentKey) -> None:
-        self.notify(f"{verb} “{safe_message(key.name)}”.", markup=False)
-
     @work(exclusive=True, group="key-action", exit_on_error=False)
     async def action_new_key(self) -> None:
         if not self._ready():
@@ -333,84 +323,36 @@ class MyKeysScreen(Screen[None]):
             reload=lambda key_id: session.watching(lambda api: api.get_key(key_id)),
         ))
         if saved is not None:
-            self._done("Saved", saved)
+            from tui_app.ui.my_keys.key_changes import say_done
+
+            say_done(self, "Saved", saved)
             self.load_keys(keep_id=saved.id)
 
+    # The flows live in key_changes.py, imported when first used (it brings the
+    # confirmation modal, which the first paint does not need).
     @work(exclusive=True, group="key-action", exit_on_error=False)
     async def action_toggle_key(self) -> None:
-        if not self._ready() or (key := self._key_or_say()) is None:
-            return
-        if key.status is KeyStatus.REVOKED:
-            self.notify("A revoked key cannot be enabled again; create a new one.",
-                        markup=False, severity="warning")
-            return
-        if key.status is KeyStatus.EXPIRED:
-            self.notify("This key has expired: press e to extend it.", markup=False,
-                        severity="warning")
-            return
-        if key.status is KeyStatus.INACTIVE and key.disabled_at is None:
-            self.notify("Its owner is deactivated; only an admin can change that.",
-                        markup=False, severity="warning")
-            return
-        if key.status is KeyStatus.ACTIVE:
-            from tui_app.ui.modals.confirm import ConfirmModal
+        from tui_app.ui.my_keys import key_changes
 
-            body = disable_question(key)
-            if not await self.app.push_screen_wait(ConfirmModal("Disable key", body, "Disable")):
-                return
-            changed = await self.session.call(lambda api: api.disable_key(key.id),
-                                              what="Disabling the key")
-            verb = "Disabled"
-        else:
-            changed = await self.session.call(lambda api: api.enable_key(key.id),
-                                              what="Enabling the key")
-            verb = "Enabled"
-        if changed is not None:
-            self._done(verb, changed)
-            self.load_keys(keep_id=changed.id)
+        if self._ready() and (key := self._key_or_say()) is not None:
+            self._after(await key_changes.toggle(self, self.session, key))
 
     @work(exclusive=True, group="key-action", exit_on_error=False)
     async def action_revoke_key(self) -> None:
-        if not self._ready() or (key := self._key_or_say()) is None:
-            return
-        if key.status is KeyStatus.REVOKED:
-            self.notify("This key is already revoked.", markup=False)
-            return
-        from tui_app.ui.modals.confirm import ConfirmModal
+        from tui_app.ui.my_keys import key_changes
 
-        body = revoke_question(key)
-        if not await self.app.push_screen_wait(ConfirmModal("Revoke key", body, "Revoke")):
-            return
-        revoked = await self.session.call(lambda api: api.revoke_key(key.id),
-                                          what="Revoking the key")
-        if revoked is not None:
-            self._done("Revoked", revoked)
-            self.load_keys(keep_id=revoked.id)
+        if self._ready() and (key := self._key_or_say()) is not None:
+            self._after(await key_changes.revoke(self, self.session, key))
 
     @work(exclusive=True, group="key-action", exit_on_error=False)
     async def action_delete_key(self) -> None:
-        if not self._ready() or (key := self._key_or_say()) is None:
-            return
-        if key.status is KeyStatus.ACTIVE:
-            self.notify(
-                f"“{safe_message(key.name)}” is active and cannot be deleted. "
-                "Disable (d) or revoke (R) it first.",
-                title="Delete refused", severity="error", markup=False)
-            return
-        from tui_app.ui.modals.confirm import ConfirmModal
+        from tui_app.ui.my_keys import key_changes
 
-        now = self.session.clock()
-        recent = used_recently(key, now)
-        body = delete_question(key, now)
-        if not await self.app.push_screen_wait(ConfirmModal("Delete key", body, "Delete")):
-            return
-        reply = await self.session.call(lambda api: api.delete_key(key.id),
-                                        what="Deleting the key")
-        if reply is None:
-            return
-        if reply.get("used_in_last_24h") and not recent:
-            self.notify(f"Deleted “{safe_message(key.name)}”, which was used in the last "
-                        "24 hours.", severity="warning", markup=False)
-        else:
-            self._done("Deleted", key)
-        self.load_keys()
+        key = self._key_or_say() if self._ready() else None
+        if key is not None and await key_changes.delete(self, self.session, key):
+            self.load_keys()
+
+    def _after(self, changed: AgentKey | None) -> None:
+        """A key that changed stays highlighted, in whichever pane it now belongs."""
+        if changed is not None:
+            self.load_keys(keep_id=changed.id)
