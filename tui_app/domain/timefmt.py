@@ -48,3 +48,11 @@ def absolute(when: datetime | None, *, none: str = "never") -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def compact(text: str) -> str:
+    """'198 days ago' → '198d ago': relative times that fit a 10-cell column. Minutes
+    and hours keep their space ('4 min ago', '3 h ago'), as everywhere else."""
+    for long, short in ((" days", "d"), (" day", "d"), (" years", "y"), (" year", "y")):
+        text = text.replace(long, short)
+    return text

@@ -17,7 +17,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.style import Style
 from rich.text import Text
 
-from tui_app.domain.timefmt import relative
+from tui_app.domain.timefmt import compact, relative
 from tui_app.ui.safe import safe_message, safe_text
 
 if TYPE_CHECKING:
@@ -39,12 +39,8 @@ def result_word(entry: ActivityEntry) -> str:
 
 
 def short_time(when: datetime, now: datetime) -> str:
-    """'3 days ago' → '3d ago': relative times that fit a narrow column ('4 min ago'
-    and '3 h ago' keep their space, as everywhere else)."""
-    text = relative(when, now)
-    for long, short in ((" days", "d"), (" day", "d"), (" years", "y"), (" year", "y")):
-        text = text.replace(long, short)
-    return text
+    """'3d ago': relative times that fit a narrow column."""
+    return compact(relative(when, now))
 
 
 def bars(days: Sequence[UsageDay]) -> Text:

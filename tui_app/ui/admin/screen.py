@@ -29,10 +29,11 @@ from tui_app.client.errors import ApiError, ServerUnreachable
 from tui_app.client.export import count_from_totals, export_keys
 from tui_app.domain.models import AgentKey, Me
 from tui_app.ui.admin import bulk_flow, walks
+from tui_app.ui.admin.columns import SORT_KEYS
 from tui_app.ui.admin.details import AdminDetails, scope_title
 from tui_app.ui.admin.filter_bar import FilterBar
 from tui_app.ui.admin.filters import PRESETS, Filters
-from tui_app.ui.admin.key_table import SORT_KEYS, KeyTable
+from tui_app.ui.admin.key_table import KeyTable
 from tui_app.ui.admin.modals import ExportModal, default_export_path
 from tui_app.ui.admin.owner_suggester import OwnerSuggester
 from tui_app.ui.admin.totals import Counts, count_keys, totals_line

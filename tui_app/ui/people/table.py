@@ -24,8 +24,7 @@ from textual.strip import Strip
 from tui_app.client.paging import PAGE, KeyRows
 from tui_app.domain.clock import Clock, system_clock
 from tui_app.domain.models import Page, User
-from tui_app.domain.timefmt import relative
-from tui_app.ui.admin.key_table import compact
+from tui_app.domain.timefmt import compact, relative
 from tui_app.ui.safe import safe_message
 from tui_app.ui.widgets.line_table import Cell, LineTable
 
