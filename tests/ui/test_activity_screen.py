@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from shell_helpers import api_client, create_key, make_app, screen_text, settle, wait_for
-from textual.widgets import Input, Select
+from textual.widgets import Input
 
 from tui_app.ui.activity.screen import FIRST_PAGE, ActivityScreen
 from tui_app.ui.my_keys.screen import MyKeysScreen
@@ -72,13 +72,14 @@ async def test_newest_first_paged_and_filtered(ui_server: Any, ui_clock: Any) ->
         assert screen.next_cursor is None
 
         await pilot.press("home")
-        screen.query_one("#activity-result", Select).value = "refused"
+        await pilot.press("f", "f")  # all → ok only → refused only
+        assert "refused only" in screen_text(app)
         await wait_for(pilot, lambda: table.entries and all(not e.ok for e in table.entries)
                        and len(table.entries) == 30)
         assert {e.code for e in table.entries} == {"TOOL_FORBIDDEN"}
         assert "TOOL_FORBIDDEN" in screen_text(app)
 
-        screen.query_one("#activity-result", Select).value = ""
+        await pilot.press("f")  # back to all results
         screen.query_one("#activity-tool", Input).value = "anything"
         await wait_for(pilot, lambda: [e.key_name for e in table.entries] == ["other-bot"])
 

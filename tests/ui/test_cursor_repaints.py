@@ -11,6 +11,7 @@ from shell_helpers import create_key, make_app, settle, wait_for
 from textual.geometry import Region
 from textual.widget import Widget
 
+from tui_app.ui.activity.key_panel import KeyActivityPanel
 from tui_app.ui.admin.screen import AdminScreen
 from tui_app.ui.my_keys.key_list import KeyList
 from tui_app.ui.my_keys.screen import MyKeysScreen
@@ -73,6 +74,28 @@ async def test_my_keys_cursor_move_repaints_two_rows_and_the_changed_details(
         assert all(r is not None and r.height == 1 for r in field_repaints.asked)
         text = "\n".join(fields.render_line(y).text for y in range(fields.size.height))
         assert pane.highlighted is not None and pane.highlighted.id in text
+
+
+async def test_a_one_row_move_finds_the_next_keys_activity_and_events_ready(
+        ui_server: Any, ui_clock: Any) -> None:
+    """Resting on a key also loads its neighbours' details, so the next move shows them
+    at once: no placeholder first and the data after it (two repaints for one key)."""
+    seed(ui_server, ui_clock, 6)
+    app = make_app(ui_server, ui_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MyKeysScreen) and app.screen.loaded)
+        pane = app.screen.query_one("#active-keys", KeyList)
+        pane.focus()
+        await settle(pilot)
+        activity = app.screen.query_one("#key-activity", KeyActivityPanel)
+        events = app.screen.query_one("#key-events", LinePanel)
+        for _ in range(2):
+            await pilot.press("down")
+            await pilot.pause()
+            assert not activity.waiting
+            shown = "\n".join(events.render_line(y).text for y in range(events.size.height))
+            assert "key.created" in shown and "loading" not in shown
+            await settle(pilot)  # the cursor rests: the next neighbours load
 
 
 async def test_admin_cursor_move_repaints_two_rows(ui_server: Any, ui_clock: Any) -> None:

@@ -5,13 +5,18 @@ The panel follows the highlighted key. Holding a cursor key down must not send a
 request per row, so a load starts only once the cursor has rested (the exclusive
 worker's first await is a short sleep: a newer key cancels it before any request).
 What was loaded is kept for a short while per key, so moving back and forth costs
-nothing. A failed load says so in the panel; the details stay useful without it.
+nothing. Once the key's activity is shown, the panel also loads its neighbours' (the
+rows above and below), so a one-row move shows the next key's activity at once: one
+repaint instead of a placeholder and then the data, which over a slow link is most of a
+keystroke's bytes. A failed load says so in the panel; the details stay useful without
+it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -65,7 +70,8 @@ class KeyActivityPanel(LinePanel):
         self.failed: str | None = None
         self.waiting = False  # the "loading activity…" placeholder is up
 
-    def follow(self, key_id: str | None) -> None:
+    def follow(self, key_id: str | None, neighbours: Sequence[str] = ()) -> None:
+        """Show `key_id`'s activity, then have `neighbours`' ready for the next move."""
         loading = any(w.group == "key-activity" and w.is_running for w in self.workers)
         if key_id is not None and key_id == self.key_id and loading:
             return  # already on its way (the lists are shown again often)
@@ -76,43 +82,55 @@ class KeyActivityPanel(LinePanel):
             self.waiting = False
             self.show("")
             return
+        cached = self._fresh(key_id)
+        if cached is not None:
+            self._show(cached)
+        else:
+            # As high as what it replaces: a panel that changes height relays the whole
+            # details pane out and repaints it, where same-height content costs its lines.
+            self.show(Text("loading activity…" + "\n" * max(0, self.size.height - 1),
+                           style="dim"))
+            self.waiting = True
+        wanted = [key for key in (key_id, *neighbours) if self._fresh(key) is None]
+        if wanted:
+            self._load(wanted)
+        else:
+            self.workers.cancel_group(self, "key-activity")
+
+    def _fresh(self, key_id: str) -> KeyActivity | None:
         cached = self.cache.get(key_id)
         if cached is not None and time.monotonic() - cached.loaded_at < KEEP_SECONDS:
-            self.workers.cancel_group(self, "key-activity")
-            self._show(cached)
-            return
-        # As high as what it replaces: a panel that changes height relays the whole
-        # details pane out and repaints it, where same-height content costs its lines.
-        self.show(Text("loading activity…" + "\n" * max(0, self.size.height - 1),
-                       style="dim"))
-        self.waiting = True
-        self._load(key_id)
+            return cached
+        return None
 
     def forget(self) -> None:
         """Keys changed (a reload): ask again next time."""
         self.cache.clear()
 
     @work(exclusive=True, group="key-activity", exit_on_error=False)
-    async def _load(self, key_id: str) -> None:
+    async def _load(self, key_ids: list[str]) -> None:
+        """Load each key in turn (the shown one first); a newer move cancels the rest."""
         await asyncio.sleep(REST_SECONDS)
         session = self.app.session
         api = session.api
         if api is None:
             return
-        try:
-            usage, page = await asyncio.gather(
-                api.key_usage(key_id, days=DAYS), api.key_activity(key_id, limit=LATEST))
-        except ServerUnreachable as error:
-            session.report(error)
-            self._fail(key_id, "server unreachable")
-            return
-        except ApiError as error:
-            self._fail(key_id, safe_message(error.message))
-            return
-        loaded = KeyActivity(usage, page.items, time.monotonic())
-        self.cache[key_id] = loaded
-        if self.key_id == key_id:
-            self._show(loaded)
+        for key_id in key_ids:
+            try:
+                usage, page = await asyncio.gather(
+                    api.key_usage(key_id, days=DAYS),
+                    api.key_activity(key_id, limit=LATEST))
+            except ServerUnreachable as error:
+                session.report(error)
+                self._fail(key_id, "server unreachable")
+                return
+            except ApiError as error:
+                self._fail(key_id, safe_message(error.message))
+                continue
+            loaded = KeyActivity(usage, page.items, time.monotonic())
+            self.cache[key_id] = loaded
+            if self.key_id == key_id:
+                self._show(loaded)
 
     def _fail(self, key_id: str, why: str) -> None:
         if self.key_id == key_id:

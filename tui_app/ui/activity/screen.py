@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import Worker
 
 from tui_app.domain.timefmt import absolute
@@ -61,8 +61,8 @@ class ActivityScreen(Screen[None]):
                 tooltip="Show the calls of one key (its name or id)"),
         Binding("t", "focus_filter('#activity-tool')", "Tool", id="activity-filter-tool",
                 tooltip="Show the calls of one tool"),
-        Binding("f", "focus_filter('#activity-result')", "Result",
-                id="activity-filter-result", tooltip="All calls, accepted only or refused only"),
+        Binding("f", "next_result", "Result", id="activity-filter-result",
+                tooltip="Show all calls, then accepted only, then refused only"),
         Binding("r", "refresh_activity", "Refresh", id="refresh-activity",
                 tooltip="Load the newest entries again"),
         Binding("escape", "focus_table", "Back to the table", show=False,
@@ -76,6 +76,7 @@ class ActivityScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(id="activity")
         self.filters = ActivityFilters()
+        self.result_index = 0  # which of RESULTS `f` has chosen
         self.resolved = Resolved({})
         self.next_cursor: str | None = None
         self.loaded = False
@@ -89,8 +90,9 @@ class ActivityScreen(Screen[None]):
         with Horizontal(id="activity-filters"):
             yield Input(placeholder="key: name or id", id="activity-key", compact=True)
             yield Input(placeholder="tool", id="activity-tool", compact=True)
-            yield Select([(label, value) for label, value in RESULTS], value="",
-                         allow_blank=False, id="activity-result", compact=True)
+            # A label that `f` cycles, not a drop-down: three choices need no menu, and
+            # the screen opens sooner without one.
+            yield Static(self._result_label(), id="activity-result")
         yield ActivityTable(clock=self.session.clock, id="activity-table")
         yield Static("", id="activity-entry", markup=False)
         yield StatusBar(id="status-bar")
@@ -130,13 +132,19 @@ class ActivityScreen(Screen[None]):
     # -- filters -------------------------------------------------------------------------
 
     def _read_filters(self) -> ActivityFilters:
-        result = self.query_one("#activity-result", Select).value
         return ActivityFilters(key=self.query_one("#activity-key", Input).value,
                                tool=self.query_one("#activity-tool", Input).value,
-                               result=result if isinstance(result, str) else "")
+                               result=RESULTS[self.result_index][1])
+
+    def _result_label(self) -> Text:
+        return Text.assemble(("f ", "bold"), RESULTS[self.result_index][0])
+
+    def action_next_result(self) -> None:
+        self.result_index = (self.result_index + 1) % len(RESULTS)
+        self.query_one("#activity-result", Static).update(self._result_label())
+        self._filters_changed()
 
     @on(Input.Changed)
-    @on(Select.Changed)
     def _filters_changed(self) -> None:
         filters = self._read_filters()
         if filters != self.filters:

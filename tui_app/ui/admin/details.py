@@ -8,6 +8,8 @@ people and tools are untrusted text and go through the sanitiser.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -86,9 +88,11 @@ class AdminDetails(Vertical):
         yield LinePanel(id="admin-key-text")
         yield KeyActivityPanel(compact=True, entries=0, id="admin-key-activity")
 
-    def show(self, key: AgentKey | None, *, table_empty: bool) -> None:
+    def show(self, key: AgentKey | None, *, table_empty: bool,
+             neighbours: Sequence[str] = ()) -> None:
+        """Show `key`; `neighbours` are the keys the cursor may go to next."""
         self.query_one("#admin-key-text", LinePanel).show(
             key_details(key, table_empty=table_empty))
         panel = self.query_one("#admin-key-activity", KeyActivityPanel)
         panel.entries = TALL_ENTRIES if self.screen.size.height >= TALL else 0
-        panel.follow(key.id if key else None)
+        panel.follow(key.id if key else None, neighbours)

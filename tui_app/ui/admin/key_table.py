@@ -139,6 +139,13 @@ class KeyTable(LineTable):
     def highlighted(self) -> AgentKey | None:
         return self.pages.get(self.cursor_row)
 
+    @property
+    def neighbours(self) -> list[str]:
+        """The loaded keys one row above and below the cursor: where it most likely
+        goes next."""
+        keys = (self.pages.get(row) for row in (self.cursor_row + 1, self.cursor_row - 1))
+        return [key.id for key in keys if key is not None]
+
     def visible_keys(self) -> list[AgentKey]:
         """The keys on screen now (tests and the bench read this)."""
         first = round(self.scroll_y)

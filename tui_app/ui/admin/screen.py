@@ -281,7 +281,8 @@ class AdminScreen(Screen[None]):
 
     @on(KeyTable.Highlighted)
     def _highlighted(self, event: KeyTable.Highlighted) -> None:
-        self.details_widget.show(event.key, table_empty=self.table.row_count == 0)
+        self.details_widget.show(event.key, table_empty=self.table.row_count == 0,
+                                 neighbours=self.table.neighbours)
 
     @on(KeyTable.LoadFailed)
     def _load_failed(self, event: KeyTable.LoadFailed) -> None:

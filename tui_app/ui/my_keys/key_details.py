@@ -141,9 +141,12 @@ the lines that differ from the key shown before (line_panel.py)."""
         yield LinePanel(id="key-events")
 
     def show(self, key: AgentKey | None, now: datetime,
-             events: Sequence[AuditEvent] | None = None) -> None:
+             events: Sequence[AuditEvent] | None = None,
+             neighbours: Sequence[str] = ()) -> None:
+        """Show `key`; `neighbours` are the keys the cursor may go to next."""
         fields = self.query_one("#key-fields", LinePanel)
-        self.query_one("#key-activity", KeyActivityPanel).follow(key.id if key else None)
+        self.query_one("#key-activity", KeyActivityPanel).follow(
+            key.id if key else None, neighbours)
         if key is None:
             fields.show(Text("No key selected. Press n to create one.", style="dim"))
             self.query_one("#key-events", LinePanel).show("")

@@ -118,6 +118,12 @@ class KeyList(LineTable):
             return None
         return self.keys[self.cursor_row]
 
+    @property
+    def neighbours(self) -> list[str]:
+        """The keys one row above and below the cursor: where it most likely goes next."""
+        rows = (self.cursor_row + 1, self.cursor_row - 1)
+        return [self.keys[row].id for row in rows if 0 <= row < len(self.keys)]
+
     def show(self, keys: Sequence[AgentKey], now: datetime, *, keep_id: str | None = None) -> None:
         """Replace the rows, keeping the cursor on `keep_id` (or the current key)."""
         current = keep_id or (self.highlighted.id if self.highlighted else None)

@@ -183,29 +183,35 @@ class MyKeysScreen(Screen[None]):
         key = self.selected_key
         details = self.details
         now = self.session.clock()
-        details.show(key, now, self._events.get(key.id) if key else None)
-        if key is not None and key.id not in self._events:
-            self.load_events(key.id)
+        # The rows above and below load too, so a one-row move finds its key's events
+        # and activity ready and repaints once (the details panel's activity does the
+        # same).
+        neighbours = self.current_list.neighbours if key is not None else []
+        details.show(key, now, self._events.get(key.id) if key else None, neighbours)
+        wanted = [key_id for key_id in ([key.id] if key else []) + neighbours
+                  if key_id not in self._events]
+        if wanted:
+            self.load_events(wanted)
 
     @work(exclusive=True, group="key-events", exit_on_error=False)
-    async def load_events(self, key_id: str) -> None:
+    async def load_events(self, key_ids: list[str]) -> None:
         await asyncio.sleep(0.15)  # holding a cursor key down must not flood the server
         api = self.session.api
         if api is None:
             return
-        try:
-            page = await api.audit(key_id=key_id, limit=RECENT_EVENTS)
-        except ServerUnreachable as exc:
-            self.session.report(exc)
-            return
-        except Exception:  # the details stay useful without their events
-            self._events[key_id] = ()
-        else:
-            self._events[key_id] = page.items
-        key = self.selected_key
-        if key is not None and key.id == key_id:
-            self.details.show_events(
-                self._events[key_id], self.session.clock())
+        for key_id in key_ids:
+            try:
+                page = await api.audit(key_id=key_id, limit=RECENT_EVENTS)
+            except ServerUnreachable as exc:
+                self.session.report(exc)
+                return
+            except Exception:  # the details stay useful without their events
+                self._events[key_id] = ()
+            else:
+                self._events[key_id] = page.items
+            key = self.selected_key
+            if key is not None and key.id == key_id:
+                self.details.show_events(self._events[key_id], self.session.clock())
 
     @on(KeyList.Highlighted)
     def _key_highlighted(self, event: KeyList.Highlighted) -> None:
