@@ -42,10 +42,20 @@ COLUMNS = ("at", "key_id", "owner_id", "channel", "tool", "code", "client", "ip"
 
 
 def insert_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """A batch through the driver's own executemany: a second's worth of calls costs
-    one round of the driver's C code, not SQLAlchemy's processing of every row, and runs
-    beside the server's requests."""
+    """A batch straight through the driver, not SQLAlchemy's processing of every row: on
+    PostgreSQL a COPY, on SQLite the driver's executemany (its C loop). The batch is
+    written in a thread beside the server's requests, and what it costs in Python holds
+    the interpreter lock from them: for 2,500 rows psycopg's executemany takes about 30 ms
+    of it, a COPY about 2 ms."""
     if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        driver = conn.connection.dbapi_connection
+        assert driver is not None  # a connection inside a transaction holds its driver's
+        cursor = driver.cursor()
+        with cursor.copy(f"COPY activity ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
         return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     conn.exec_driver_sql(
