@@ -6,6 +6,11 @@ token) like a login token. `header` prints the JSON that Claude Code's headersHe
 merges into its request headers, and `token` the bare access token for scripts; both
 renew the session when needed, so no secret has to sit in a config file.
 
+With no server configured, the agent connects to this machine's local server, as every
+other command does (starting it when it is not running: a headersHelper that runs while
+it is stopped brings it back). Its port stays the same across starts, so the session
+stored for its URL keeps working.
+
 No token is ever printed except by `header` and `token` on stdout, which is what they
 are for.
 """
@@ -18,7 +23,14 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tui_app.cli.common import CliError, ask, connection_parent, guarded
+from tui_app.cli.common import (
+    CliError,
+    add_output_options,
+    ask,
+    connection_parent,
+    guarded,
+    print_json,
+)
 from tui_app.cli.exit_codes import EXIT_AUTH, EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -45,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                        help="what to ask for (a read key gives a read session anyway)")
     login.add_argument("--insecure-storage", action="store_true",
                        help="store in a plain-text file without asking when no keyring works")
+    add_output_options(login)
     login.set_defaults(handler=guarded(run_login))
 
     header = commands.add_parser(
@@ -57,21 +70,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "token", parents=[parent], help="print the session's access token",
         description="Print the session's access token (renewed first when needed), for "
         'scripts: curl -H "Authorization: Bearer $(agentkeys agent token)" …')
+    add_output_options(token)
     token.set_defaults(handler=guarded(run_token))
 
     logout = commands.add_parser("logout", parents=[parent],
                                  help="forget the stored agent session")
+    add_output_options(logout)
     logout.set_defaults(handler=guarded(run_logout))
 
 
-def _server(args: argparse.Namespace, command: str) -> str:
+def _server(args: argparse.Namespace) -> str:
+    """The configured server, else this machine's local server (started if need be)."""
     from tui_app.client.connection import resolve_server
+    from tui_app.client.local_server import LocalServerError, connect
 
     url, _profile = resolve_server(getattr(args, "server", None), getattr(args, "profile", None))
-    if url is None:
-        raise CliError(f"Which server? Run: agentkeys agent {command} --server URL "
-                       "(or set AGENTKEYS_SERVER).", EXIT_USAGE)
-    return url
+    if url is not None:
+        return url
+    try:
+        local_url, _token = connect().wait()
+    except LocalServerError as exc:
+        raise CliError(str(exc), EXIT_ERROR) from None
+    return local_url
 
 
 def _say(text: str) -> None:
@@ -88,7 +108,7 @@ def run_login(args: argparse.Namespace) -> int:
     from tui_app.domain.sanitize import clean
     from tui_app.domain.validation import scope_words
 
-    url = _server(args, "login")
+    url = _server(args)
     if sends_tokens_in_clear(url):
         _say(f"Warning: {url} is plain http; the session's tokens will cross the network "
              "unencrypted. Use https:// unless this is a trusted private network.")
@@ -103,6 +123,9 @@ def run_login(args: argparse.Namespace) -> int:
         except OAuthError as exc:
             raise CliError(_ended(exc), EXIT_ERROR) from None
     location = store.save(session, confirm_plaintext=lambda _warning: True)
+    if args.json:
+        print_json({"server": url, "scope": session.scope, "stored_in": location})
+        return EXIT_OK
     granted = clean(scope_words(session.scope))
     print(f"Connected to {url}: a {granted} session, stored in {location}.")
     return EXIT_OK
@@ -183,12 +206,12 @@ def _warn_file(warning: str) -> bool:
     return True
 
 
-def _session(args: argparse.Namespace, command: str) -> AgentSession:
+def _session(args: argparse.Namespace) -> AgentSession:
     from tui_app.client.agent_session import AgentOAuth, OAuthError
     from tui_app.client.agent_store import SessionEnded, SessionStore, current_session
     from tui_app.domain.clock import system_clock
 
-    url = _server(args, command)
+    url = _server(args)
     oauth: Callable[[str], AgentOAuth] = AgentOAuth
     try:
         return current_session(SessionStore(url), system_clock, oauth=oauth,
@@ -200,13 +223,17 @@ def _session(args: argparse.Namespace, command: str) -> AgentSession:
 
 
 def run_header(args: argparse.Namespace) -> int:
-    session = _session(args, "header")
+    session = _session(args)
     print(json.dumps({"Authorization": f"Bearer {session.access_token}"}))
     return EXIT_OK
 
 
 def run_token(args: argparse.Namespace) -> int:
-    session = _session(args, "token")
+    session = _session(args)
+    if args.json:
+        print_json({"access_token": session.access_token, "scope": session.scope,
+                    "expires_at": session.access_expires_at})
+        return EXIT_OK
     print(session.access_token)
     return EXIT_OK
 
@@ -217,8 +244,11 @@ def run_token(args: argparse.Namespace) -> int:
 def run_logout(args: argparse.Namespace) -> int:
     from tui_app.client.agent_store import SessionStore
 
-    url = _server(args, "logout")
+    url = _server(args)
     removed = SessionStore(url).delete()
+    if args.json:
+        print_json({"server": url, "removed_from": removed})
+        return EXIT_OK
     if removed:
         print(f"Logged out: the agent session for {url} was removed from "
               f"{' and '.join(removed)}.")
