@@ -4,7 +4,8 @@
   (postgresql://postgres@127.0.0.1:5432/test; one schema per test, dropped after, so
   tests are isolated and run under xdist). Without a reachable PostgreSQL the postgres
   cases skip with the reason — or fail when CI=true.
-- `sqlite_url` / `pg_url`: one backend only.
+- `sqlite_url` / `pg_url`: one backend only; `module_db_url`: `db_url` shared by a
+  module's tests.
 - `clock`: a settable clock (tests move time on purpose); `server_settings`, `server_app`
   (create_app), `api` (httpx.AsyncClient over ASGITransport), `org` (people of every
   role with login tokens, created through the store).
@@ -17,6 +18,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -69,9 +71,9 @@ def _require_pg() -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A PostgreSQL URL whose connections use a fresh schema of their own."""
+@contextlib.contextmanager
+def _fresh_pg_schema() -> Iterator[str]:
+    """A PostgreSQL URL whose connections use a fresh schema of their own, dropped after."""
     _require_pg()
     import psycopg
 
@@ -88,8 +90,27 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_url() -> Iterator[str]:
+    with _fresh_pg_schema() as url:
+        yield url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'agentkeys.db'}"
+
+
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def module_db_url(request: pytest.FixtureRequest,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`db_url` shared by a module's tests: for what is costly to start per test (a
+    cluster of server processes), where each test makes its own keys and people."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'agentkeys.db'}"
+        return
+    with _fresh_pg_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,9 +19,12 @@ from serve_cluster import Cluster, key_body, serve_cluster
 pytestmark = [pytest.mark.slow]
 
 
-@pytest.fixture
-def cluster(db_url: str, tmp_path: Path) -> Iterator[Cluster]:
-    with serve_cluster(db_url, tmp_path) as running:
+@pytest.fixture(scope="module")
+def cluster(module_db_url: str, tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[Cluster]:
+    """One pair of servers per database for the whole module (starting them is most of
+    its time); each test makes its own keys, and only a person of its own leaves."""
+    with serve_cluster(module_db_url, tmp_path_factory.mktemp("cluster")) as running:
         yield running
 
 
