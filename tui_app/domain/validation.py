@@ -73,11 +73,18 @@ def whole_number(text: str) -> int | None:
 
 
 def validate_name(value: object) -> str:
+    """A key's name."""
+    return _name(value, missing="Give the key a name, so you can tell it apart later.")
+
+
+def _name(value: object, *, missing: str) -> str:
+    """A name as people see it in lists: text, not blank, not too long, nothing
+    invisible, and never a pasted secret."""
     if not isinstance(value, str):
         raise FieldError("name", "Name must be text.")
     name = value.strip()
     if not name:
-        raise FieldError("name", "Give the key a name, so you can tell it apart later.")
+        raise FieldError("name", missing)
     if len(name) > NAME_MAX:
         raise FieldError("name", f"Name is {len(name)} characters; the limit is {NAME_MAX}.")
     if has_unsafe(name):
@@ -215,17 +222,7 @@ def validate_email(value: object) -> str:
 
 
 def validate_person_name(value: object) -> str:
-    if not isinstance(value, str):
-        raise FieldError("name", "Name must be text.")
-    name = value.strip()
-    if not name:
-        raise FieldError("name", "Give the person's name.")
-    if len(name) > NAME_MAX:
-        raise FieldError("name", f"Name is {len(name)} characters; the limit is {NAME_MAX}.")
-    if has_unsafe(name):
-        raise FieldError("name", f"Name {INVISIBLE_MESSAGE}")
-    _refuse_secret("name", "The name", name)
-    return name
+    return _name(value, missing="Give the person's name.")
 
 
 def validate_team_names(value: object) -> list[str]:
