@@ -1,32 +1,29 @@
 """The People table: tens of thousands of people, paged from the server as the view moves.
 
-Like the Admin table (admin/key_table.py) it is a `LineTable` that renders only the
-visible lines, through an LRU cache, from `KeyRows` (client/paging.py): keyset pages
-fetched as the view moves and evicted far from it, so the first rows cost one page
-whatever the size of the organisation. The server orders people by email.
+Like the Admin table (admin/key_table.py) it is a `PagedTable` (widgets/paged_table.py)
+that renders only the visible lines, through an LRU cache, from `KeyRows`
+(client/paging.py): keyset pages fetched as the view moves and evicted far from it, so
+the first rows cost one page whatever the size of the organisation. The server orders
+people by email.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.style import Style
-from textual import events, work
-from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
-from tui_app.client.paging import PAGE, KeyRows
 from tui_app.domain.clock import Clock, system_clock
 from tui_app.domain.models import Page, User
 from tui_app.domain.timefmt import compact, relative
 from tui_app.ui.safe import safe_message
-from tui_app.ui.widgets.line_table import Cell, LineTable
+from tui_app.ui.widgets.line_table import Cell
+from tui_app.ui.widgets.paged_table import PagedTable
 
 # fetch(cursor, limit): one page of people.
 PeopleFetch = Callable[[str | None, int], Awaitable[Page[User]]]
@@ -55,11 +52,12 @@ def keys_cell(user: User) -> str:
     return f"{user.active_keys or 0}/{user.keys}"
 
 
-class PeopleTable(LineTable):
+class PeopleTable(PagedTable[User, PeopleFetch]):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "people-table--header", "people-table--cursor", "people-table--loading",
         "people-table--inactive",
     }
+    STYLE_PREFIX = "people-table"
 
     DEFAULT_CSS = """
     PeopleTable { overflow-x: hidden; overflow-y: scroll; height: 1fr; }
@@ -77,47 +75,24 @@ class PeopleTable(LineTable):
             super().__init__()
             self.user = user
 
-    class PageLoaded(Message):
-        pass
+    class PageLoaded(PagedTable.PageLoaded):
+        """A page of people arrived."""
 
-    class LoadFailed(Message):
-        def __init__(self, error: Exception) -> None:
-            super().__init__()
-            self.error = error
+    class LoadFailed(PagedTable.LoadFailed):
+        """A page of people could not be fetched."""
 
     def __init__(self, *, clock: Clock = system_clock, id: str | None = None) -> None:
         super().__init__(id=id)
         self.clock = clock
-        self.pages = KeyRows()
-        self._fetch: PeopleFetch | None = None
-        self._generation = 0
-        self._loading = False
-        self._wanted = (0, 0)
-        self._shown: str | None = "?"  # the person (id and state) last announced
-        self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
 
     # -- data ------------------------------------------------------------------
 
-    def reset(self, fetch: PeopleFetch) -> None:
-        """Show a new query: drop every page, cancel loads in flight."""
-        self._fetch = fetch
-        self._generation += 1
-        self.pages = KeyRows()
-        self._lines.clear()
-        self.cursor_row = 0
-        self.scroll_to(y=0, animate=False, immediate=True)
-        self._loading = False
-        self._update_size()
-        self._ensure_visible_loaded()
-        self.refresh()
-
-    @property
-    def row_count(self) -> int:
-        return 0 if self._fetch is None else self.pages.row_count
-
-    @property
-    def is_loading(self) -> bool:
-        return self._loading
+    def _fetch_page(self, fetch: PeopleFetch, cursor: str | None, limit: int,
+                    tail: bool) -> Awaitable[Page[User]]:
+        # People are read from the top only: the screen gives no total, and without one
+        # the rows never ask for the bottom of the listing.
+        assert not tail, "the people listing has no reverse order"
+        return fetch(cursor, limit)
 
     @property
     def highlighted(self) -> Any:
@@ -129,77 +104,16 @@ class PeopleTable(LineTable):
 
     def visible_people(self) -> list[User]:
         """The people on screen now (tests and the bench read this)."""
-        first = round(self.scroll_y)
-        found: list[Any] = [self.pages.get(r)
-                            for r in range(first, first + self._body_height())]
-        return [u for u in found if u is not None]
+        return self.visible_rows()
 
-    def _update_size(self) -> None:
-        size = Size(self.scrollable_content_region.width, self.row_count + 1)
-        if size != self.virtual_size:
-            self.virtual_size = size
-
-    def _ensure_visible_loaded(self) -> None:
-        if self._fetch is None:
-            return
-        first = round(self.scroll_y)
-        last = max(first + self._body_height() + PAGE, self.cursor_row)
-        self._wanted = (min(first, self.cursor_row), last)
-        if not self._loading:
-            self._loading = True
-            self._load(self._generation)
-
-    @work(exclusive=True, group="people-table-load", exit_on_error=False)
-    async def _load(self, generation: int) -> None:
-        try:
-            while generation == self._generation and self._fetch is not None:
-                request = self.pages.next_request(*self._wanted)
-                if request is None:
-                    return
-                part, slot, cursor, limit = request
-                first_page = self.pages.empty
-                try:
-                    page = await self._fetch(cursor, limit)
-                except Exception as error:  # shown by the screen; the table stays usable
-                    if generation == self._generation:
-                        self.post_message(self.LoadFailed(error))
-                    return
-                if generation != self._generation:
-                    return
-                self.pages.store(part, slot, cursor, limit, page)  # type: ignore[arg-type]
-                self._update_size()
-                self.refresh()
-                self._announce_person()
-                self.post_message(self.PageLoaded())
-                if first_page:  # paint these rows before parsing the next page
-                    painted = asyncio.Event()
-                    self.call_after_refresh(painted.set)
-                    await painted.wait()
-        finally:
-            if generation == self._generation:
-                self._loading = False
-
-    # -- cursor ----------------------------------------------------------------
-
-    def _cursor_moved(self) -> None:
-        self._ensure_visible_loaded()
-        self._announce_person()
-
-    def _announce_person(self) -> None:
+    def _announce_highlight(self) -> None:
+        # The screen follows the person, not a key: PersonHighlighted, when the person
+        # under the cursor or what the details show of them changed.
         user = self.person
         marker = None if user is None else f"{user.id}:{user.active}:{user.role}:{user.name}"
-        if marker != self._shown:
-            self._shown = marker
+        if marker != self._announced:
+            self._announced = marker
             self.post_message(self.PersonHighlighted(user))
-
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        self._ensure_visible_loaded()
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._lines.clear()
-        self._update_size()
-        self._ensure_visible_loaded()
 
     # -- rendering -------------------------------------------------------------
 
@@ -207,58 +121,22 @@ class PeopleTable(LineTable):
     def columns(self) -> tuple[Column, ...]:
         return WIDE if self.scrollable_content_region.width >= 110 else NARROW
 
-    def _widths(self) -> list[int]:
-        columns = self.columns
-        fixed = sum(c.width for c in columns) + len(columns) - 1
-        flex = max(6, self.scrollable_content_region.width - fixed)
-        return [c.width or flex for c in columns]
-
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        if y == 0:
-            return self._cached(("header", width), self._render_header)
-        row = round(self.scroll_y) + y - 1
-        if row >= self.row_count:
-            return Strip.blank(width, self.rich_style)
-        user = self._row(row)
-        cursor = row == self.cursor_row
-        if user is None:
-            return self._cached(("loading", width, cursor), lambda: self._render_loading(cursor))
+    def _row_line(self, row: int, item: User, cursor: bool) -> Strip:
         now = self.clock()
-        key = (row, user, width, cursor, int(now.timestamp() // 60))
-        return self._cached(key, lambda: self._render_row(user, now, cursor))
-
-    def _row(self, row: int) -> User | None:
-        found: Any = self.pages.get(row)
-        return found  # type: ignore[no-any-return]
-
-    def _cached(self, key: tuple[object, ...], render: Callable[[], Strip]) -> Strip:
-        strip = self._lines.get(key)
-        if strip is None:
-            strip = render()
-            self._lines[key] = strip
-        return strip
+        key = (row, item, self.scrollable_content_region.width, cursor,
+               int(now.timestamp() // 60))
+        return self._cached(key, lambda: self._render_row(item, now, cursor))
 
     def _render_header(self) -> Strip:
-        cells: list[Cell] = []
-        cells.extend((c.title, None) for c in self.columns)
-        return self.to_strip(cells, self._widths(),
-                             self.get_component_rich_style("people-table--header"))
-
-    def _render_loading(self, cursor: bool) -> Strip:
-        style = self.get_component_rich_style("people-table--loading")
-        if cursor:
-            style += self.get_component_rich_style("people-table--cursor")
-        cells: list[Cell] = [("loading…", None)]
-        cells.extend(("", None) for _ in self.columns[1:])
-        return self.to_strip(cells, self._widths(), style)
+        cells: list[Cell] = [(c.title, None) for c in self.columns]
+        return self._cells_strip(cells, self._style("header"))
 
     def _render_row(self, user: User, now: datetime, cursor: bool) -> Strip:
         base = self.rich_style
         if not user.active:
-            base += self.get_component_rich_style("people-table--inactive")
+            base += self._style("inactive")
         if cursor:
-            base += self.get_component_rich_style("people-table--cursor")
+            base += self._style("cursor")
         active = "yes" if user.active else "no"
         role = user.role.value
         # Names, emails and team names are untrusted: cleaned, never parsed as markup.
@@ -271,4 +149,4 @@ class PeopleTable(LineTable):
             (keys_cell(user), None),
             (compact(relative(user.last_used_at, now)) if user.keys else "-", None),
         ]
-        return self.to_strip(cells, self._widths(), base)
+        return self._cells_strip(cells, base)
