@@ -70,7 +70,7 @@ async def test_add_shows_the_login_token_once(backend) -> None:
         text = screen_text(app)
         assert "[red]Ada[/red]" in text  # untrusted text shown literally
         assert "agentkeys login --server http://agentkeys.test --with-token" in text
-        token = dialog._token
+        token = dialog._secret
         assert token.startswith("akp_") and token in text
         await pilot.press("enter")  # not copied: asks again
         await settle(pilot)

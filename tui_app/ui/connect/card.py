@@ -2,9 +2,10 @@
 
 Used by the secret dialog (the lines carry the new secret) and by the connect modal
 for an existing key (they refer to AGENTKEYS_AGENT_KEY). The lines are rendered as
-plain text, never markup, and copied exactly as shown. Copying follows the secret
-dialog's rules (clipboard.py): OSC 52 over SSH, else the desktop clipboard in a
-thread, falling back to OSC 52; the status line says which, never "copied" for OSC 52.
+plain text, never markup, and copied exactly as shown. Each section's status line
+(CopyStatus) copies them as the secret dialog copies its key: OSC 52 over SSH, else the
+desktop clipboard in a thread, falling back to OSC 52; it says which, never "copied"
+for OSC 52, and posts CopyStatus.Copied, which the secret dialog counts as a copy.
 
 Screens that hold a card bind `1` to `6` to `copy_client` (COPY_BINDINGS), so scripts and
 keyboard users copy a client's lines without tabbing to its button.
@@ -13,33 +14,27 @@ keyboard users copy a client's lines without tabbing to its button.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from tui_app.domain.connect import CLIENT_TITLES, CLIENTS, ClientSettings
-from tui_app.ui.clipboard import (
-    FALLBACK_LABEL,
-    LOCAL_LABEL,
-    SSH_LABEL,
-    CopyMethod,
-    CopyOutcome,
-    LocalClipboard,
-    PyperclipClipboard,
-    copy_locally,
-    over_ssh,
-)
+from tui_app.ui.clipboard import FALLBACK_LABEL, LocalClipboard, PyperclipClipboard
 from tui_app.ui.safe import safe_text
+from tui_app.ui.widgets.copy_status import CopyStatus
 
 CARD_CSS = Path(__file__).with_name("connect.tcss")
+
+# Where no desktop clipboard took the lines: the same words, about the lines.
+LINES_FALLBACK_LABEL = FALLBACK_LABEL.replace("the key above", "the lines above")
 
 COPY_BINDINGS = [
     Binding(str(number), f"copy_client('{client}')",
@@ -73,14 +68,6 @@ class CardModal(ModalScreen[None]):
 class ConnectCard(Vertical):
     """Sections of connection settings, ready to copy."""
 
-    class Copied(Message):
-        """A client's lines reached a clipboard (the secret dialog counts it as a copy)."""
-
-        def __init__(self, client: str, outcome: CopyOutcome) -> None:
-            super().__init__()
-            self.client = client
-            self.outcome = outcome
-
     def __init__(
         self,
         settings: Sequence[ClientSettings],
@@ -112,7 +99,11 @@ class ConnectCard(Vertical):
                 yield Static(Text(self._texts[client]), classes="connect-text")
                 yield Static(safe_text("\n".join(settings.notes), "dim", keep_newlines=True),
                              classes="connect-notes")
-                status = Static("", id=f"copy-status-{client}", classes="connect-status")
+                status = CopyStatus(read=partial(self.text_of, client),
+                                    where_shown="the lines above",
+                                    fallback_label=LINES_FALLBACK_LABEL,
+                                    clipboard=self._clipboard, env=self._env,
+                                    id=f"copy-status-{client}", classes="connect-status")
                 status.display = False  # until something was copied
                 yield status
 
@@ -148,37 +139,4 @@ class ConnectCard(Vertical):
         if client not in self._texts:
             return
         self.show_section(client)
-        if over_ssh(self._env):
-            self._send_osc52(client, SSH_LABEL)
-        else:
-            self._copy_local(client)
-
-    @work(thread=True, group="connect-copy", exit_on_error=False)
-    def _copy_local(self, client: str) -> None:
-        # The text is read here, not passed as an argument, so no worker repr holds it.
-        ok = copy_locally(self._clipboard, self._texts[client])
-        self.app.call_from_thread(self._after_local_copy, client, ok)
-
-    def _after_local_copy(self, client: str, ok: bool) -> None:
-        if ok:
-            self._report(client, CopyOutcome(CopyMethod.LOCAL, LOCAL_LABEL))
-        else:
-            self._send_osc52(client, FALLBACK_LABEL.replace("the key above",
-                                                            "the lines above"))
-
-    def _send_osc52(self, client: str, label: str) -> None:
-        try:
-            self.app.copy_to_clipboard(self._texts[client])
-        except Exception:  # a terminal write failing must not crash the dialog
-            self._status(client, Text("Could not copy here: select the lines above by hand."))
-            return
-        self._report(client, CopyOutcome(CopyMethod.OSC52, label))
-
-    def _report(self, client: str, outcome: CopyOutcome) -> None:
-        self._status(client, Text("✓ " + outcome.label))
-        self.post_message(self.Copied(client, outcome))
-
-    def _status(self, client: str, text: Text) -> None:
-        status = self.query_one(f"#copy-status-{client}", Static)
-        status.update(text)
-        status.display = True
+        self.query_one(f"#copy-status-{client}", CopyStatus).copy()
