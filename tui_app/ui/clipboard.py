@@ -28,10 +28,13 @@ SSH_LABEL = (
     "tmux needs set-clipboard on"
 )
 LOCAL_LABEL = "Copied to your clipboard — paste to check."
-FALLBACK_LABEL = (
-    "No desktop clipboard here, so it was sent to your terminal's clipboard (OSC 52) "
-    "instead — paste to check, or select the key above."
-)
+def fallback_label(where_shown: str) -> str:
+    """What a copy says when no desktop clipboard took the text and OSC 52 carried it."""
+    return ("No desktop clipboard here, so it was sent to your terminal's clipboard "
+            f"(OSC 52) instead — paste to check, or select {where_shown}.")
+
+
+FALLBACK_LABEL = fallback_label("the key above")
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,14 +27,13 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from tui_app.domain.connect import CLIENT_TITLES, CLIENTS, ClientSettings
-from tui_app.ui.clipboard import FALLBACK_LABEL, LocalClipboard, PyperclipClipboard
+from tui_app.ui.clipboard import LocalClipboard, PyperclipClipboard
 from tui_app.ui.safe import safe_text
 from tui_app.ui.widgets.copy_status import CopyStatus
 
 CARD_CSS = Path(__file__).with_name("connect.tcss")
 
 # Where no desktop clipboard took the lines: the same words, about the lines.
-LINES_FALLBACK_LABEL = FALLBACK_LABEL.replace("the key above", "the lines above")
 
 COPY_BINDINGS = [
     Binding(str(number), f"copy_client('{client}')",
@@ -101,7 +100,6 @@ class ConnectCard(Vertical):
                              classes="connect-notes")
                 status = CopyStatus(read=partial(self.text_of, client),
                                     where_shown="the lines above",
-                                    fallback_label=LINES_FALLBACK_LABEL,
                                     clipboard=self._clipboard, env=self._env,
                                     id=f"copy-status-{client}", classes="connect-status")
                 status.display = False  # until something was copied

@@ -22,7 +22,6 @@ from textual.visual import VisualType
 from textual.widgets import Static
 
 from tui_app.ui.clipboard import (
-    FALLBACK_LABEL,
     LOCAL_LABEL,
     SSH_LABEL,
     CopyMethod,
@@ -30,6 +29,7 @@ from tui_app.ui.clipboard import (
     LocalClipboard,
     PyperclipClipboard,
     copy_locally,
+    fallback_label,
     over_ssh,
 )
 
@@ -55,7 +55,6 @@ class CopyStatus(Static):
         *,
         read: Callable[[], str],
         where_shown: str,
-        fallback_label: str = FALLBACK_LABEL,
         clipboard: LocalClipboard | None = None,
         env: Mapping[str, str] | None = None,
         id: str | None = None,
@@ -66,7 +65,6 @@ class CopyStatus(Static):
         super().__init__(content, id=id, classes=classes)
         self._read = read
         self._where_shown = where_shown
-        self._fallback_label = fallback_label
         self._clipboard: LocalClipboard = clipboard or PyperclipClipboard()
         self._env = env  # None: os.environ, read when copying
 
@@ -86,7 +84,7 @@ class CopyStatus(Static):
         if ok:
             self._report(CopyOutcome(CopyMethod.LOCAL, LOCAL_LABEL))
         else:
-            self._send_osc52(self._fallback_label)
+            self._send_osc52(fallback_label(self._where_shown))
 
     def _send_osc52(self, label: str) -> None:
         try:
