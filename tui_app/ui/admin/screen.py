@@ -20,14 +20,11 @@ from rich.text import Text
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
-from textual.worker import Worker
+from textual.widgets import Input, Static
 
 from tui_app.client.errors import ApiError, ServerUnreachable
 from tui_app.client.export import count_from_totals, export_keys
-from tui_app.domain.models import AgentKey, Me
+from tui_app.domain.models import AgentKey
 from tui_app.ui.admin import bulk_flow, walks
 from tui_app.ui.admin.columns import SORT_KEYS
 from tui_app.ui.admin.details import AdminDetails, scope_title
@@ -38,19 +35,17 @@ from tui_app.ui.admin.modals import ExportModal, default_export_path
 from tui_app.ui.admin.owner_suggester import OwnerSuggester
 from tui_app.ui.admin.totals import Counts, count_keys, totals_line
 from tui_app.ui.admin.walks import both_ways
+from tui_app.ui.admin_view import AdminViewScreen
 from tui_app.ui.connect.binding import CONNECT_BINDING
 from tui_app.ui.modals.confirm import ConfirmModal
 from tui_app.ui.safe import safe_message, safe_text
-from tui_app.ui.session import Session, SessionApp
-from tui_app.ui.widgets.status_bar import StatusBar
-from tui_app.ui.widgets.title_bar import TitleBar
 
 MARK_ALL_CONFIRM_ABOVE = 10_000
 
 __all__ = ["PRESETS", "AdminScreen", "Filters"]
 
 
-class AdminScreen(Screen[None]):
+class AdminScreen(AdminViewScreen):
     """Triage every key you may manage."""
 
     CSS_PATH = "admin.tcss"  # loaded when first shown, not before the first frame
@@ -97,7 +92,6 @@ class AdminScreen(Screen[None]):
 
     AUTO_FOCUS = "#admin-table"
 
-    app = getters.app(SessionApp)
     table = getters.query_one("#admin-table", KeyTable)
     filter_bar = getters.query_one("#admin-filters", FilterBar)
     title_line = getters.query_one("#admin-title", Static)
@@ -111,59 +105,21 @@ class AdminScreen(Screen[None]):
         self.counts: Counts | None = None
         self.progress_text = ""
         self.last_export: Path | None = None
-        self._ready = False
-        self._refused = False
         self._query_serial = 0  # which query the counts belong to
-
-    @property
-    def session(self) -> Session:
-        return self.app.session
 
     # -- layout ----------------------------------------------------------------
 
-    def compose(self) -> ComposeResult:
-        yield TitleBar()
-        with Vertical(id="admin-body"):
-            yield Static("", id="admin-title")
-            yield FilterBar(owner_suggester=OwnerSuggester(lambda: self.session.api),
-                            id="admin-filters")
-            yield Static("", id="admin-totals")
-            yield KeyTable(clock=self.session.clock, id="admin-table")
-            yield AdminDetails(id="admin-details")
-        yield Static("", id="admin-refused")
-        if self.session.status is not None:  # a shell that shows the connection
-            yield StatusBar(id="status-bar")
-        yield Footer(compact=True, show_command_palette=False)
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="admin-title")
+        yield FilterBar(owner_suggester=OwnerSuggester(lambda: self.session.api),
+                        id="admin-filters")
+        yield Static("", id="admin-totals")
+        yield KeyTable(clock=self.session.clock, id="admin-table")
+        yield AdminDetails(id="admin-details")
 
-    def on_mount(self) -> None:
-        self.query_one("#admin-refused").display = False
-        session = self.session
-        session.ready.subscribe(self, self._on_backend_ready)
-        if session.me is not None and session.api is not None:
-            self._on_backend_ready(session.me)
-        else:
-            self._show_title()
-
-    def _on_backend_ready(self, me: Me) -> None:
-        if not me.user.role.sees_admin_view:
-            self._refuse()
-            return
-        first = not self._ready
-        self._ready = True
+    def _connected(self, first: bool) -> None:
         self._show_title()
         self.reload(keep_position=not first)
-
-    def _refuse(self) -> None:
-        self._refused = True
-        self.query_one("#admin-body").display = False
-        refused = self.query_one("#admin-refused", Static)
-        refused.display = True
-        refused.update("The Admin screen is for managers and admins. "
-                       "Press 1 for your own keys.")
-
-    @property
-    def _usable(self) -> bool:
-        return self._ready and not self._refused
 
     def _show_title(self) -> None:
         preset = PRESETS[self.preset_index]
@@ -287,9 +243,6 @@ class AdminScreen(Screen[None]):
     @on(KeyTable.LoadFailed)
     def _load_failed(self, event: KeyTable.LoadFailed) -> None:
         self.session.report(event.error, "Loading keys")
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.session.report_worker_failure(event)  # worker events do not bubble
 
     # -- marks -----------------------------------------------------------------
 

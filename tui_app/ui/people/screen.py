@@ -14,14 +14,12 @@ from typing import Any, ClassVar
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
-from textual.worker import Worker
+from textual.widgets import Input, Static
 
-from tui_app.domain.models import Me, Page, User
+from tui_app.domain.models import Page, User
 from tui_app.domain.roles import Role
+from tui_app.ui.admin_view import AdminViewScreen
 from tui_app.ui.people.confirmations import (
     activation_confirm,
     activation_done,
@@ -33,9 +31,6 @@ from tui_app.ui.people.table import PeopleTable
 from tui_app.ui.people.teams_modal import TeamsModal
 from tui_app.ui.people.token_dialog import LoginTokenDialog
 from tui_app.ui.safe import safe_message
-from tui_app.ui.session import Session, SessionApp
-from tui_app.ui.widgets.status_bar import StatusBar
-from tui_app.ui.widgets.title_bar import TitleBar
 
 PAGE_LIMIT = 100
 ADMINS_ONLY = "Only admins may change people; managers read their teams."
@@ -43,7 +38,7 @@ CHANGES = frozenset({"add_person", "edit_person", "toggle_active", "new_login_to
 SEARCH_DELAY = 0.3  # seconds of quiet typing before the filter reloads
 
 
-class PeopleScreen(Screen[None]):
+class PeopleScreen(AdminViewScreen):
     """People, their roles, teams and keys."""
 
     CSS_PATH = "people.tcss"  # loaded when first shown, not before the first frame
@@ -71,7 +66,6 @@ class PeopleScreen(Screen[None]):
 
     AUTO_FOCUS = "#people-table"
 
-    app = getters.app(SessionApp)
     table = getters.query_one("#people-table", PeopleTable)
     title_line = getters.query_one("#people-title", Static)
     details_widget = getters.query_one("#people-details", Static)
@@ -81,13 +75,7 @@ class PeopleScreen(Screen[None]):
         super().__init__(id="people")
         self.preset_index = 0
         self.q = ""
-        self._ready = False
-        self._refused = False
         self._search_timer: Timer | None = None
-
-    @property
-    def session(self) -> Session:
-        return self.app.session
 
     @property
     def may_change(self) -> bool:
@@ -96,43 +84,15 @@ class PeopleScreen(Screen[None]):
 
     # -- layout ----------------------------------------------------------------
 
-    def compose(self) -> ComposeResult:
-        yield TitleBar()
-        with Vertical(id="people-body"):
-            yield Static("", id="people-title")
-            yield Input(placeholder="/ filter by name or email", id="people-search",
-                        compact=True)
-            yield PeopleTable(clock=self.session.clock, id="people-table")
-            yield Static("", id="people-details")
-        yield Static("", id="people-refused")
-        if self.session.status is not None:  # a shell that shows the connection
-            yield StatusBar(id="status-bar")
-        yield Footer(compact=True, show_command_palette=False)
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="people-title")
+        yield Input(placeholder="/ filter by name or email", id="people-search",
+                    compact=True)
+        yield PeopleTable(clock=self.session.clock, id="people-table")
+        yield Static("", id="people-details")
 
-    def on_mount(self) -> None:
-        self.query_one("#people-refused").display = False
-        session = self.session
-        session.ready.subscribe(self, self._on_backend_ready)
-        if session.me is not None and session.api is not None:
-            self._on_backend_ready(session.me)
-        else:
-            self._show_title()
-
-    def _on_backend_ready(self, me: Me) -> None:
-        if not me.user.role.sees_admin_view:
-            self._refused = True
-            self.query_one("#people-body").display = False
-            refused = self.query_one("#people-refused", Static)
-            refused.display = True
-            refused.update("The People screen is for managers and admins. "
-                           "Press 1 for your own keys.")
-            return
-        self._ready = True
+    def _connected(self, first: bool) -> None:
         self.reload()
-
-    @property
-    def _usable(self) -> bool:
-        return self._ready and not self._refused
 
     def _show_title(self) -> None:
         self.title_line.update(title_text(self.session.me, PRESETS[self.preset_index][0]),
@@ -175,9 +135,6 @@ class PeopleScreen(Screen[None]):
     @on(PeopleTable.LoadFailed)
     def _load_failed(self, event: PeopleTable.LoadFailed) -> None:
         self.session.report(event.error, "Loading people")
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.session.report_worker_failure(event)
 
     # -- filters ---------------------------------------------------------------
 
