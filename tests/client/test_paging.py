@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui_app.client.paging import FIRST_PAGE, PAGE, WALK_PAGE, KeyPages, KeyRows
+from tui_app.client.paging import FIRST_PAGE, PAGE, WALK_PAGE, ListingPages, ListingRows
 from tui_app.domain.models import Page
 
 ROWS = [f"key-{n:05d}" for n in range(3000)]
@@ -20,12 +20,12 @@ def listing(cursor: str | None, limit: int, reverse: bool) -> Page[Any]:
     return Page(items=items, next_cursor=str(end) if end < len(rows) else None)
 
 
-def fill(rows: KeyRows | KeyPages, first: int, last: int) -> int:
+def fill(rows: ListingRows | ListingPages, first: int, last: int) -> int:
     """Fetch until rows first..last are covered, as the table's loader does; the requests."""
     requests = 0
     while (request := rows.next_request(first, last)) is not None:
         requests += 1
-        if isinstance(rows, KeyRows):
+        if isinstance(rows, ListingRows):
             part, slot, cursor, limit = request
             rows.store(part, slot, cursor, limit, listing(cursor, limit, part == "tail"))
         else:
@@ -35,11 +35,11 @@ def fill(rows: KeyRows | KeyPages, first: int, last: int) -> int:
 
 
 def test_the_first_request_is_a_screenful_from_the_top() -> None:
-    assert KeyPages().next_request(0, 30) == (0, None, FIRST_PAGE)
+    assert ListingPages().next_request(0, 30) == (0, None, FIRST_PAGE)
 
 
 def test_rows_land_where_the_listing_puts_them() -> None:
-    pages = KeyPages()
+    pages = ListingPages()
     fill(pages, 0, 250)
     assert [pages.get(row) for row in (0, 59, 60, 250)] == [ROWS[0], ROWS[59], ROWS[60],
                                                           ROWS[250]]
@@ -48,23 +48,23 @@ def test_rows_land_where_the_listing_puts_them() -> None:
 
 
 def test_walking_far_down_uses_the_largest_page() -> None:
-    pages = KeyPages()
+    pages = ListingPages()
     fill(pages, 0, 10)
     slot, _, limit = pages.next_request(2000, 2030) or (None, None, None)
     assert slot == 1 and limit == WALK_PAGE
-    near = KeyPages()
+    near = ListingPages()
     fill(near, 0, 10)
     assert (near.next_request(70, 100) or ())[2] == PAGE
 
 
 def test_the_end_of_the_listing_makes_the_count_exact() -> None:
-    pages = KeyPages(max_rows=10_000)
+    pages = ListingPages(max_rows=10_000)
     fill(pages, 0, len(ROWS) + 10)
     assert pages.exhausted and pages.row_count == len(ROWS)
 
 
 def test_far_pages_are_evicted_and_fetched_again_with_their_cursor() -> None:
-    pages = KeyPages(max_rows=600)
+    pages = ListingPages(max_rows=600)
     for top in range(0, 2000, 100):  # scrolling down, a screenful at a time
         fill(pages, top, top + 30)
     assert pages.cached_rows <= 600 + WALK_PAGE
@@ -75,7 +75,7 @@ def test_far_pages_are_evicted_and_fetched_again_with_their_cursor() -> None:
 
 
 def test_a_known_total_sends_far_rows_to_the_tail() -> None:
-    rows = KeyRows()
+    rows = ListingRows()
     fill(rows, 0, 30)
     rows.total = len(ROWS)
     part, *_ = rows.next_request(2980, 2999) or ("none",)
@@ -87,14 +87,14 @@ def test_a_known_total_sends_far_rows_to_the_tail() -> None:
 
 
 def test_without_a_total_the_head_walks_down() -> None:
-    rows = KeyRows()
+    rows = ListingRows()
     fill(rows, 0, 30)
     part, *_ = rows.next_request(2980, 2999) or ("none",)
     assert part == "head"
 
 
 def test_a_page_that_moved_drops_what_follows_it() -> None:
-    pages = KeyPages()
+    pages = ListingPages()
     fill(pages, 0, 300)
     assert len(pages.pages) > 2
     shorter = Page(items=tuple(ROWS[:10]), next_cursor="10")

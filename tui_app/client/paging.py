@@ -1,12 +1,12 @@
 """Rows of a keyset-paginated listing, fetched on demand and bounded in memory.
 
-The Admin table shows 100,000 keys without ever holding them: the server offers keyset
-cursors only (no offsets), so pages are fetched in order as the view moves down, each
-page remembering the cursor that fetches it again, and far pages are evicted so memory
-stays bounded however far the user scrolls. The bottom of a listing comes from the same
-query in the opposite order, so the last row is one request, not a walk over every
-page. No Textual here: the table asks `next_request` what to fetch, fetches it and
-hands the page to `store`.
+The Admin table shows 100,000 keys (People as many people) without ever holding them:
+the server offers keyset cursors only (no offsets), so pages are fetched in order as the
+view moves down, each page remembering the cursor that fetches it again, and far pages
+are evicted so memory stays bounded however far the user scrolls. The bottom of a
+listing comes from the same query in the opposite order, so the last row is one
+request, not a walk over every page. No Textual here: the table asks `next_request`
+what to fetch, fetches it and hands the page to `store`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,14 @@ from __future__ import annotations
 import bisect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from tui_app.domain.models import AgentKey, Page
 
-# fetch(cursor, limit, reverse): one page of the query; reverse=True lists it in the
-# opposite order (the tail of the table, last row first).
+RowT = TypeVar("RowT")  # what the listing lists: keys, people
+
+# The Admin table's fetch(cursor, limit, reverse): one page of the query; reverse=True
+# lists it in the opposite order (the tail of the table, last row first).
 Fetch = Callable[[str | None, int, bool], Awaitable[Page[AgentKey]]]
 
 FIRST_PAGE = 60  # a screenful (40-line terminal): first rows on screen sooner
@@ -28,21 +31,21 @@ MAX_CACHED_ROWS = 10_000  # pages beyond this are evicted (cursor kept, rows dro
 
 
 @dataclass
-class _Page:
+class _Page(Generic[RowT]):
     start: int
     cursor: str | None  # fetches this page again after eviction
     limit: int
     count: int
-    items: tuple[AgentKey, ...] | None  # None once evicted
+    items: tuple[RowT, ...] | None  # None once evicted
     next_cursor: str | None
     used: int = 0  # LRU tick
 
 
-class KeyPages:
+class ListingPages(Generic[RowT]):
     """Rows of a keyset-paginated listing, fetched on demand, bounded in memory."""
 
     def __init__(self, max_rows: int = MAX_CACHED_ROWS) -> None:
-        self.pages: list[_Page] = []
+        self.pages: list[_Page[RowT]] = []
         self._starts: list[int] = []
         self.total: int | None = None  # from include_totals, if the screen knows it
         self.max_rows = max_rows
@@ -70,7 +73,7 @@ class KeyPages:
             return None
         return bisect.bisect_right(self._starts, row) - 1
 
-    def get(self, row: int) -> AgentKey | None:
+    def get(self, row: int) -> RowT | None:
         index = self._page_index(row)
         if index is None:
             return None
@@ -101,7 +104,7 @@ class KeyPages:
             return len(self.pages), self.pages[-1].next_cursor, WALK_PAGE if walking else PAGE
         return None
 
-    def store(self, slot: int, cursor: str | None, limit: int, page: Page[AgentKey]) -> None:
+    def store(self, slot: int, cursor: str | None, limit: int, page: Page[RowT]) -> None:
         self._tick += 1
         items = tuple(page.items)
         if slot < len(self.pages):
@@ -133,7 +136,7 @@ class KeyPages:
         return sum(p.count for p in self.pages if p.items is not None)
 
 
-class KeyRows:
+class ListingRows(Generic[RowT]):
     """The table's rows: pages from the top, and — once the total is known — pages from
     the bottom, fetched in the opposite order. The server sorts by (column, id) in both
     directions, so the reversed listing is exactly the tail: End costs one request
@@ -143,8 +146,9 @@ class KeyRows:
     NEAR = 2 * WALK_PAGE
 
     def __init__(self, max_rows: int = MAX_CACHED_ROWS) -> None:
-        self.head = KeyPages(max_rows // 2)
-        self.tail = KeyPages(max_rows // 2)  # tail row j = table row total - 1 - j
+        self.head: ListingPages[RowT] = ListingPages(max_rows // 2)
+        # Tail row j is table row total - 1 - j.
+        self.tail: ListingPages[RowT] = ListingPages(max_rows // 2)
         self.total: int | None = None
         self.max_rows = max_rows
 
@@ -168,7 +172,7 @@ class KeyRows:
     def cached_rows(self) -> int:
         return self.head.cached_rows + self.tail.cached_rows
 
-    def get(self, row: int) -> AgentKey | None:
+    def get(self, row: int) -> RowT | None:
         key = self.head.get(row)
         if key is None and self._use_tail:
             assert self.total is not None
@@ -187,5 +191,5 @@ class KeyRows:
         return None if request is None else ("head", *request)
 
     def store(self, part: str, slot: int, cursor: str | None, limit: int,
-              page: Page[AgentKey]) -> None:
+              page: Page[RowT]) -> None:
         (self.tail if part == "tail" else self.head).store(slot, cursor, limit, page)

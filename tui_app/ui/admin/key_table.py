@@ -4,7 +4,7 @@ Textual's DataTable needs every row up front (≈22 s to first paint at 100,000 
 This table follows toolong's `LogLines`: a `LineTable` (line_table.py: a `ScrollView`)
 whose `virtual_size` is the row count and whose `render_line(y)` renders only the
 visible rows, through an LRU cache of rendered strips. Its paging is `PagedTable`'s
-(paged_table.py, shared with the People table) over `KeyRows` (client/paging.py):
+(paged_table.py, shared with the People table) over `ListingRows` (client/paging.py):
 server pages fetched as the view moves, bounded in memory, the bottom fetched in the
 opposite order. Rows not fetched yet render as "loading…"; the total from
 `include_totals` sizes the scrollbar before they arrive.

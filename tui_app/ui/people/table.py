@@ -1,7 +1,7 @@
 """The People table: tens of thousands of people, paged from the server as the view moves.
 
 Like the Admin table (admin/key_table.py) it is a `PagedTable` (widgets/paged_table.py)
-that renders only the visible lines, through an LRU cache, from `KeyRows`
+that renders only the visible lines, through an LRU cache, from `ListingRows`
 (client/paging.py): keyset pages fetched as the view moves and evicted far from it, so
 the first rows cost one page whatever the size of the organisation. The server orders
 people by email.

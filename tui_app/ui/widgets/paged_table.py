@@ -1,7 +1,7 @@
 """A line table whose rows are server pages, fetched as the view moves.
 
 The Admin keys and the People table both list more rows than should ever be held or
-fetched at once. This class is what they share: it asks `KeyRows` (client/paging.py)
+fetched at once. This class is what they share: it asks `ListingRows` (client/paging.py)
 which page the visible rows need next, fetches it in a worker, stores it, repaints and
 says so (`PageLoaded`, `LoadFailed`); a new query (`reset`) drops every page and makes
 the loads in flight stale. It renders the header, the rows not fetched yet ("loading…")
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 from rich.style import Style
 from textual import events, work
@@ -22,7 +22,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
-from tui_app.client.paging import PAGE, KeyRows
+from tui_app.client.paging import PAGE, ListingRows
 from tui_app.domain.models import Page
 from tui_app.ui.widgets.line_table import Cell, LineTable
 
@@ -64,7 +64,7 @@ class PagedTable(LineTable, Generic[RowT, FetchT]):
     def __init__(self, *, name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.pages = KeyRows()
+        self.pages: ListingRows[RowT] = ListingRows()
         self._fetch: FetchT | None = None
         self._generation = 0  # one per query: a page of an older query is dropped
         self._loading = False
@@ -99,7 +99,7 @@ class PagedTable(LineTable, Generic[RowT, FetchT]):
         """Show a new query (filters or sort changed): drop every page, cancel loads."""
         self._fetch = fetch
         self._generation += 1
-        self.pages = KeyRows()
+        self.pages = ListingRows()
         self.pages.total = total
         self._lines.clear()
         self.cursor_row = 0
@@ -125,8 +125,7 @@ class PagedTable(LineTable, Generic[RowT, FetchT]):
         return self._loading
 
     def _row(self, row: int) -> RowT | None:
-        # KeyRows is typed for keys, but holds whatever this table's fetch returns.
-        return cast("RowT | None", self.pages.get(row))
+        return self.pages.get(row)
 
     def visible_rows(self) -> list[RowT]:
         """The fetched rows on screen now."""
@@ -175,7 +174,7 @@ class PagedTable(LineTable, Generic[RowT, FetchT]):
                     return
                 if generation != self._generation:
                     return
-                self.pages.store(part, slot, cursor, limit, cast("Page[Any]", page))
+                self.pages.store(part, slot, cursor, limit, page)
                 self._update_size()
                 self.refresh()
                 self._announce_highlight()
