@@ -153,6 +153,9 @@ class TestAdminResults:
                 status="inactive,revoked"))
             await loaded(pilot)
             await pilot.press("space", "space", "space", "space")
+            # The screen under a modal is drawn as it was when the modal opened: let the
+            # highlighted key's activity arrive first.
+            await loaded(pilot)
             await pilot.press("a")
             await loaded(pilot)
             await pilot.press("tab", "enter")
