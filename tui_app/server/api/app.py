@@ -44,7 +44,12 @@ def create_app(settings: Settings) -> FastAPI:
     if allowed is not None and host_names.ANY_HOST not in allowed:
         # Added last, so outermost of ours: a request for another name goes no further.
         app.add_middleware(hosts.AllowedHosts, allowed_hosts=allowed)
-    for module in _route_modules():
+    hot, *others = _route_modules()
+    # The router tries routes in order, and an included router is matched route by
+    # route behind its own checks: verify's routes go first, as plain routes (about a
+    # tenth of a verify's time in the app). MCP's goes before them (agent_mcp.install).
+    app.router.routes[0:0] = hot.router.routes
+    for module in others:
         app.include_router(module.router)
     app.state.mcp_sessions = agent_mcp.install(app, backend)
     app.state.oauth = AgentAuthorizationServer(backend)
@@ -88,7 +93,7 @@ def _route_modules() -> list:  # type: ignore[type-arg]
         verify,
     )
 
-    # verify first: it is the hot path, and routing tries routes in order.
+    # verify first: it is the hot path (create_app puts its routes at the front).
     return [verify, meta, keys, admin, audit, users, teams, activity, connections, oauth]
 
 
