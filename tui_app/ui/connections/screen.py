@@ -161,7 +161,10 @@ class ConnectionsScreen(Screen[None]):
             return
         if normalise_user_code(self.code_box.value) != code:
             return  # typed on meanwhile: this answer is for a code no longer there
-        self.note.update(code)
+        # The code as the agent shows it (dash, capitals), whatever was typed, and what
+        # comes next when the request still waits for an answer.
+        self.note.update(f"{code}: pick a key below" if request.status == "pending"
+                         else code)
         self._show_request(request)
 
     def _show_request(self, request: PendingConnection | None) -> None:
