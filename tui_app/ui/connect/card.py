@@ -95,15 +95,17 @@ class ConnectCard(Vertical):
                     yield Static(safe_text(settings.title, "bold"), classes="connect-title")
                     yield Button(f"Copy  {number}", id=f"copy-{client}", compact=True,
                                  classes="connect-copy")
-                yield Static(Text(self._texts[client]), classes="connect-text")
-                yield Static(safe_text("\n".join(settings.notes), "dim", keep_newlines=True),
-                             classes="connect-notes")
+                # Under the header, not under the text: a copy scrolls the section to
+                # the top, and in a small terminal its end is out of view.
                 status = CopyStatus(read=partial(self.text_of, client),
-                                    where_shown="the lines above",
+                                    where_shown="the lines below",
                                     clipboard=self._clipboard, env=self._env,
                                     id=f"copy-status-{client}", classes="connect-status")
                 status.display = False  # until something was copied
                 yield status
+                yield Static(Text(self._texts[client]), classes="connect-text")
+                yield Static(safe_text("\n".join(settings.notes), "dim", keep_newlines=True),
+                             classes="connect-notes")
 
     def text_of(self, client: str) -> str:
         return self._texts[client]
