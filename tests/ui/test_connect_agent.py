@@ -139,6 +139,26 @@ async def test_focusing_a_copy_button_at_80x24_shows_its_section(created: Create
             assert button.region and button.region in body.region, client
 
 
+async def test_at_80x24_a_copy_says_where_it_went_in_view(created: CreatedKey) -> None:
+    """The status comes under the section's header, which the copy scrolls to the top:
+    in a small terminal the section's end (and what was under it) is out of view."""
+    app = ModalHost()
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = SecretDialog(created, "http://127.0.0.1:1", clipboard=FakeClipboard(),
+                              env={})
+        app.open(dialog)
+        await pilot.pause()
+        for number, client in enumerate(CLIENTS[:-1], start=1):
+            await pilot.press(str(number))
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.pause()
+            status = dialog.query_one(f"#copy-status-{client}", Static)
+            body = dialog.query_one("#secret-body")
+            assert "✓" in str(status.render()), client
+            assert status.region and status.region in body.region, client
+
+
 # -- C on a key ----------------------------------------------------------------------------
 
 
