@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import getters, work
+from textual.cache import LRUCache
 
 from tui_app.client.errors import ApiError, ServerUnreachable
 from tui_app.ui.activity.render import (
@@ -44,6 +45,7 @@ DAYS = 30
 LATEST = 5
 REST_SECONDS = 0.2  # the cursor must rest this long before a load starts
 KEEP_SECONDS = 30.0  # how long a key's activity is shown again without asking
+KEEP_KEYS = 100  # how many keys' activity is kept at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +68,8 @@ class KeyActivityPanel(LinePanel):
         self.compact = compact
         self.entries = entries
         self.key_id: str | None = None
-        self.cache: dict[str, KeyActivity] = {}
+        # Bounded: scrolling through thousands of keys must not keep each one's activity.
+        self.cache: LRUCache[str, KeyActivity] = LRUCache(KEEP_KEYS)
         self.failed: str | None = None
         self.waiting = False  # the "loading activity…" placeholder is up
 
