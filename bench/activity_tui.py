@@ -18,16 +18,15 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
+
+from bench._tui import SIZE, Frames, child, until
 
 TARGET_MS = 300.0
 KEYS = 2_000
-SIZE = (120, 40)
 
 
 async def _tui(url: str, token: str) -> dict[str, Any]:
-    from bench.admin_tui import _Frames, _until
     from tui_app.ui.activity.screen import ActivityScreen
     from tui_app.ui.app import AgentKeysApp
     from tui_app.ui.audit.screen import AuditScreen
@@ -35,8 +34,8 @@ async def _tui(url: str, token: str) -> dict[str, Any]:
     app = AgentKeysApp(server_url=url, token=token)
     out: dict[str, Any] = {}
     async with app.run_test(size=SIZE) as pilot:
-        frames = _Frames(app)
-        await _until(lambda: app.me is not None)
+        frames = Frames(app)
+        await until(lambda: app.me is not None)
         await pilot.pause()
 
         def activity_rows() -> bool:
@@ -103,15 +102,10 @@ def run() -> None:
             [*agentkeys_command(), "serve", "--port", str(port), "--database", url], env=env)
         try:
             wait_ready(base, process, timeout=120)
-            done = subprocess.run([sys.executable, "-m", "bench.activity_tui", base],
-                                  input=token + "\n", capture_output=True, text=True,
-                                  timeout=300, cwd=Path(__file__).resolve().parents[1])
-            if done.returncode == 0:
-                result = json.loads(done.stdout.strip().splitlines()[-1])
+            result = child("bench.activity_tui", [base], timeout=300, stdin=token + "\n")
+            if result is not None:
                 opens.append(result["open_ms"])
                 audits.append(result["audit_ms"])
-            else:
-                print("    child failed:", done.stderr.strip().splitlines()[-3:])
             http.append(_http_ms(base, token))
         finally:
             stop_process(process)

@@ -23,71 +23,19 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
+
+from bench._tui import SIZE, Frames, child, datatable_first_paint, rss_mb, until
 
 TARGETS = {"open_ms": 300.0, "change_p95_ms": 150.0, "paging_p95_ms": 50.0, "rss_mb": 150.0}
 BASELINE_MAX_ROWS = 100_000
 BASELINE_BUDGET_S = 120.0
-SIZE = (120, 40)
-
-
-def _rss_mb() -> tuple[float, float]:
-    """(current, peak) resident set size of this process, from /proc."""
-    values = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(("VmRSS:", "VmHWM:")):
-            name, amount = line.split(":", 1)
-            values[name] = int(amount.split()[0]) / 1024
-    return values.get("VmRSS", float("nan")), values.get("VmHWM", float("nan"))
 
 
 def _pct(values: list[float], fraction: float) -> float:
     from bench._http import percentile
 
     return percentile(values, fraction)
-
-
-# -- child: the TUI ------------------------------------------------------------------
-
-
-async def _until(condition: Any, timeout: float = 30.0, what: str = "") -> None:
-    deadline = time.perf_counter() + timeout
-    while not condition():
-        if time.perf_counter() > deadline:
-            raise TimeoutError(f"the TUI did not get there in {timeout:.0f} s: {what}")
-        await asyncio.sleep(0.001)
-
-
-class _Frames:
-    """Timestamps the frames the app composes (headless: rendered, not written), so a
-    latency ends at the first frame that shows the result — not at Pilot's idle waits,
-    which alone cost ~80 ms per key here."""
-
-    def __init__(self, app: Any) -> None:
-        self.condition: Any = None
-        self.shown_at: float | None = None
-        original = app._display
-
-        def display(screen: Any, renderable: Any) -> None:
-            original(screen, renderable)
-            if self.condition is not None and self.shown_at is None and self.condition():
-                self.shown_at = time.perf_counter()
-
-        app._display = display
-
-    async def key(self, app: Any, key: str, condition: Any, timeout: float = 60.0) -> float:
-        """Milliseconds from the key event to the first frame where `condition` holds."""
-        from textual import events
-
-        self.condition, self.shown_at = condition, None
-        started = time.perf_counter()
-        char = key if len(key) == 1 else None
-        app._driver.send_message(events.Key(key, char))
-        await _until(lambda: self.shown_at is not None, timeout, f"after key {key!r}")
-        assert self.shown_at is not None
-        self.condition = None
-        return (self.shown_at - started) * 1000
 
 
 CHANGE_KEYS = ["N", "N", "O", "S", "A", "E", "L", "L", "p", "p", "p", "p", "p", "p",
@@ -102,8 +50,8 @@ async def _tui(url: str, token: str, open_only: bool = False) -> dict[str, Any]:
     app = AgentKeysApp(server_url=url, token=token)
     out: dict[str, Any] = {}
     async with app.run_test(size=SIZE) as pilot:
-        frames = _Frames(app)
-        await _until(lambda: app.me is not None)
+        frames = Frames(app)
+        await until(lambda: app.me is not None)
         await pilot.pause()
 
         def table() -> Any:
@@ -120,7 +68,7 @@ async def _tui(url: str, token: str, open_only: bool = False) -> dict[str, Any]:
         out["open_ms"] = await frames.key(app, "2", rows_shown)
         if open_only:
             return out
-        await _until(lambda: table().pages.total is not None, timeout=120)  # let counts land
+        await until(lambda: table().pages.total is not None, timeout=120)  # let counts land
         await pilot.pause()
 
         changes: list[float] = []
@@ -129,7 +77,7 @@ async def _tui(url: str, token: str, open_only: bool = False) -> dict[str, Any]:
             changes.append(await frames.key(
                 app, key, lambda g=generation: table()._generation != g and rows_shown()))
             # Let this query's counts finish, as a person reading the rows would.
-            await _until(lambda: not any(w.group == "admin-totals" and not w.is_finished
+            await until(lambda: not any(w.group == "admin-totals" and not w.is_finished
                                          for w in app.workers), timeout=120)
         out["changes_ms"] = changes
 
@@ -145,7 +93,7 @@ async def _tui(url: str, token: str, open_only: bool = False) -> dict[str, Any]:
         out["end_ms"] = paging[-2]
         out["cached_rows"] = table().pages.cached_rows
         out["row_count"] = table().row_count
-    out["rss_mb"], out["peak_mb"] = _rss_mb()
+    out["rss_mb"], out["peak_mb"] = rss_mb()
     return out
 
 
@@ -155,8 +103,6 @@ async def _tui(url: str, token: str, open_only: bool = False) -> dict[str, Any]:
 async def _baseline(database_url: str, limit: int) -> dict[str, Any]:
     import sqlalchemy as sa
     from rich.text import Text
-    from textual.app import App, ComposeResult
-    from textual.widgets import DataTable
 
     from tui_app.server.store import db
 
@@ -173,40 +119,13 @@ async def _baseline(database_url: str, limit: int) -> dict[str, Any]:
     engine.dispose()
     read_s = time.perf_counter() - started
 
-    class Baseline(App[None]):
-        def compose(self) -> ComposeResult:
-            yield DataTable()
-
-    app = Baseline()
-    out: dict[str, Any] = {"rows": len(rows), "read_s": read_s}
-    async with app.run_test(size=SIZE) as pilot:
-        table = app.query_one(DataTable)
-        started = time.perf_counter()
-        table.add_columns("Name", "Owner", "Scope", "Created", "Expires", "Last used")
-        table.add_rows(rows)
-        await pilot.pause()  # first paint with every row in the table
-        out["first_paint_ms"] = (time.perf_counter() - started) * 1000
-    out["rss_mb"], out["peak_mb"] = _rss_mb()
+    out = await datatable_first_paint(
+        ("Name", "Owner", "Scope", "Created", "Expires", "Last used"), rows)
+    out["read_s"] = read_s
     return out
 
 
 # -- parent ----------------------------------------------------------------------------
-
-
-def _child(args: list[str], timeout: float, stdin: str = "") -> dict[str, Any] | None:
-    """Run a measurement in a fresh process (its RSS is its own); the token goes on stdin,
-    never on the command line."""
-    try:
-        done = subprocess.run([sys.executable, "-m", "bench.admin_tui", *args], input=stdin,
-                              capture_output=True, text=True, timeout=timeout,
-                              cwd=Path(__file__).resolve().parents[1])
-    except subprocess.TimeoutExpired:
-        return None
-    if done.returncode != 0:
-        print("    child failed:", done.stderr.strip().splitlines()[-3:])
-        return None
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 def _verdict(value: float, target: float) -> str:
@@ -231,7 +150,7 @@ def _bench_backend(label: str, database_url: str, env: dict[str, str],
     misses: list[str] = []
     try:
         wait_ready(base, process, timeout=120)
-        result = _child(["--tui", base], timeout=600, stdin=token + "\n")
+        result = child("bench.admin_tui", ["--tui", base], timeout=600, stdin=token + "\n")
     finally:
         stop_process(process)
     if result is None:
@@ -246,7 +165,7 @@ def _bench_backend(label: str, database_url: str, env: dict[str, str],
             env=env)
         try:
             wait_ready(base, process, timeout=120)
-            again = _child(["--open", base], timeout=120, stdin=token + "\n")
+            again = child("bench.admin_tui", ["--open", base], timeout=120, stdin=token + "\n")
         finally:
             stop_process(process)
         if again is not None:
@@ -330,7 +249,8 @@ def run() -> None:
         first = first or result
         misses += missed
     rows = min(keys, BASELINE_MAX_ROWS)
-    baseline = _child(["--baseline", sqlite_url, str(rows)], timeout=BASELINE_BUDGET_S)
+    baseline = child("bench.admin_tui", ["--baseline", sqlite_url, str(rows)],
+                     timeout=BASELINE_BUDGET_S)
     if baseline is None:
         print(f"    baseline: DataTable with {rows:,} rows did not paint within "
               f"{BASELINE_BUDGET_S:.0f} s")

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.admin_tui import SIZE, _Frames, _rss_mb, _until
+from bench._tui import SIZE, Frames, child, datatable_first_paint, rss_mb, until
 
 TARGET_OPEN_MS = 300.0
 KEYS_PER_USER = 2
@@ -39,8 +39,8 @@ async def _tui(url: str, token: str) -> dict[str, Any]:
     app = AgentKeysApp(server_url=url, token=token)
     out: dict[str, Any] = {}
     async with app.run_test(size=SIZE) as pilot:
-        frames = _Frames(app)
-        await _until(lambda: app.me is not None)
+        frames = Frames(app)
+        await until(lambda: app.me is not None)
         await pilot.pause()
 
         def rows_shown() -> bool:
@@ -51,7 +51,7 @@ async def _tui(url: str, token: str) -> dict[str, Any]:
             return len(table.visible_people()) >= table._body_height()
 
         out["open_ms"] = await frames.key(app, "5", rows_shown)
-    out["rss_mb"], out["peak_mb"] = _rss_mb()
+    out["rss_mb"], out["peak_mb"] = rss_mb()
     return out
 
 
@@ -61,8 +61,6 @@ async def _tui(url: str, token: str) -> dict[str, Any]:
 async def _baseline(database_url: str) -> dict[str, Any]:
     import sqlalchemy as sa
     from rich.text import Text
-    from textual.app import App, ComposeResult
-    from textual.widgets import DataTable
 
     from tui_app.server.store import db
 
@@ -73,39 +71,10 @@ async def _baseline(database_url: str) -> dict[str, Any]:
             .order_by(db.users.c.email))]
     engine.dispose()
 
-    class Baseline(App[None]):
-        def compose(self) -> ComposeResult:
-            yield DataTable()
-
-    app = Baseline()
-    out: dict[str, Any] = {"rows": len(rows)}
-    async with app.run_test(size=SIZE) as pilot:
-        table = app.query_one(DataTable)
-        started = time.perf_counter()
-        table.add_columns("Name", "Email", "Role", "Active")
-        table.add_rows(rows)
-        await pilot.pause()  # first paint with every row in the table
-        out["first_paint_ms"] = (time.perf_counter() - started) * 1000
-    out["rss_mb"], out["peak_mb"] = _rss_mb()
-    return out
+    return await datatable_first_paint(("Name", "Email", "Role", "Active"), rows)
 
 
 # -- parent ----------------------------------------------------------------------------
-
-
-def _child(args: list[str], timeout: float, stdin: str = "") -> dict[str, Any] | None:
-    """A measurement in a fresh process; the token goes on stdin, never on a command line."""
-    try:
-        done = subprocess.run([sys.executable, "-m", "bench.people_tui", *args], input=stdin,
-                              capture_output=True, text=True, timeout=timeout,
-                              cwd=Path(__file__).resolve().parents[1])
-    except subprocess.TimeoutExpired:
-        return None
-    if done.returncode != 0:
-        print("    child failed:", done.stderr.strip().splitlines()[-3:])
-        return None
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 def _ensure_sqlite(users: int, results: Path, env: dict[str, str]) -> str:
@@ -179,9 +148,9 @@ def run() -> None:
             [*agentkeys_command(), "serve", "--port", str(port), "--database", url], env=env)
         try:
             wait_ready(base, process, timeout=120)
-            result = _child(["--tui", base], timeout=300, stdin=token + "\n")
+            result = child("bench.people_tui", ["--tui", base], timeout=300, stdin=token + "\n")
             # The Admin screen on the same server, machine and moment: the reference.
-            admin = _child(["--admin", base], timeout=300, stdin=token + "\n")
+            admin = child("bench.people_tui", ["--admin", base], timeout=300, stdin=token + "\n")
             if http_ms != http_ms:  # once, on a warm server
                 http_ms = _http_first_page(base, token)
         finally:
@@ -207,7 +176,7 @@ def run() -> None:
               f"{median / admin_median:.2f}x")
     print(f"    TUI process RSS                  {rss:9.1f} MB")
     print(f"    GET /v1/users first page (60), p50 {http_ms:7.1f} ms")
-    baseline = _child(["--baseline", url], timeout=180)
+    baseline = child("bench.people_tui", ["--baseline", url], timeout=180)
     if baseline is None:
         print("    baseline: DataTable with every person did not paint within 180 s")
         return
