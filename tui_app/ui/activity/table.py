@@ -26,7 +26,7 @@ from tui_app.ui.safe import safe_message
 from tui_app.ui.widgets.line_table import Cell, LineTable
 
 if TYPE_CHECKING:
-    from tui_app.domain.models import ActivityEntry, AgentKey
+    from tui_app.domain.models import ActivityEntry
 
 NEAR_END = 20  # rows from the end of what is loaded: ask for the next page
 
@@ -75,8 +75,7 @@ class ActivityTable(LineTable):
     def row_count(self) -> int:
         return len(self.entries)
 
-    @property
-    def highlighted(self) -> AgentKey | None:
+    def key_at(self, row: int) -> None:
         return None  # rows are calls, not keys: see `entry`
 
     @property

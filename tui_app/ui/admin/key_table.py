@@ -101,16 +101,8 @@ class KeyTable(PagedTable[AgentKey, Fetch]):
                     tail: bool) -> Awaitable[Page[AgentKey]]:
         return fetch(cursor, limit, tail)
 
-    @property
-    def highlighted(self) -> AgentKey | None:
-        return self._row(self.cursor_row)
-
-    @property
-    def neighbours(self) -> list[str]:
-        """The loaded keys one row above and below the cursor: where it most likely
-        goes next."""
-        keys = (self._row(row) for row in (self.cursor_row + 1, self.cursor_row - 1))
-        return [key.id for key in keys if key is not None]
+    def key_at(self, row: int) -> AgentKey | None:
+        return self._row(row)
 
     def visible_keys(self) -> list[AgentKey]:
         """The keys on screen now (tests and the bench read this)."""

@@ -112,17 +112,8 @@ class KeyList(LineTable):
     def row_count(self) -> int:
         return len(self.keys)
 
-    @property
-    def highlighted(self) -> AgentKey | None:
-        if not 0 <= self.cursor_row < len(self.keys):
-            return None
-        return self.keys[self.cursor_row]
-
-    @property
-    def neighbours(self) -> list[str]:
-        """The keys one row above and below the cursor: where it most likely goes next."""
-        rows = (self.cursor_row + 1, self.cursor_row - 1)
-        return [self.keys[row].id for row in rows if 0 <= row < len(self.keys)]
+    def key_at(self, row: int) -> AgentKey | None:
+        return self.keys[row] if 0 <= row < len(self.keys) else None
 
     def show(self, keys: Sequence[AgentKey], now: datetime, *, keep_id: str | None = None) -> None:
         """Replace the rows, keeping the cursor on `keep_id` (or the current key)."""

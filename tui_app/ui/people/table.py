@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.style import Style
 from textual.message import Message
@@ -94,9 +94,8 @@ class PeopleTable(PagedTable[User, PeopleFetch]):
         assert not tail, "the people listing has no reverse order"
         return fetch(cursor, limit)
 
-    @property
-    def highlighted(self) -> Any:
-        return None  # no key here: the person is `person`
+    def key_at(self, row: int) -> None:
+        return None  # no keys here: the person is `person`
 
     @property
     def person(self) -> User | None:

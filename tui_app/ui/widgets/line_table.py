@@ -63,10 +63,22 @@ class LineTable(ScrollView, can_focus=True):
     def row_count(self) -> int:
         raise NotImplementedError
 
+    def key_at(self, row: int) -> AgentKey | None:
+        """The key on `row`: None past the rows, on a row not loaded yet, or always in a
+        table whose rows are not keys."""
+        raise NotImplementedError
+
     @property
     def highlighted(self) -> AgentKey | None:
         """The key under the cursor."""
-        raise NotImplementedError
+        return self.key_at(self.cursor_row)
+
+    @property
+    def neighbours(self) -> list[str]:
+        """The keys one row below and above the cursor: where it most likely goes next
+        (the details load theirs ahead)."""
+        keys = (self.key_at(row) for row in (self.cursor_row + 1, self.cursor_row - 1))
+        return [key.id for key in keys if key is not None]
 
     def _cursor_moved(self) -> None:
         """The cursor is on another row (or the rows changed under it)."""
