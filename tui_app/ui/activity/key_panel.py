@@ -106,10 +106,6 @@ class KeyActivityPanel(LinePanel):
             return cached
         return None
 
-    def forget(self) -> None:
-        """Keys changed (a reload): ask again next time."""
-        self.cache.clear()
-
     @work(exclusive=True, group="key-activity", exit_on_error=False)
     async def _load(self, key_ids: list[str]) -> None:
         """Load each key in turn (the shown one first); a newer move cancels the rest."""
