@@ -29,6 +29,7 @@ from tui_app.cli.common import (
     ask,
     connection_parent,
     guarded,
+    local_server,
     print_json,
 )
 from tui_app.cli.exit_codes import EXIT_AUTH, EXIT_ERROR, EXIT_OK, EXIT_USAGE
@@ -82,16 +83,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def _server(args: argparse.Namespace) -> str:
     """The configured server, else this machine's local server (started if need be)."""
     from tui_app.client.connection import resolve_server
-    from tui_app.client.local_server import LocalServerError, connect
 
     url, _profile = resolve_server(getattr(args, "server", None), getattr(args, "profile", None))
-    if url is not None:
-        return url
-    try:
-        local_url, _token = connect().wait()
-    except LocalServerError as exc:
-        raise CliError(str(exc), EXIT_ERROR) from None
-    return local_url
+    return url if url is not None else local_server()[0]
 
 
 def _say(text: str) -> None:

@@ -127,6 +127,18 @@ def connection_from(args: argparse.Namespace) -> Connection:
     return resolve_connection(getattr(args, "server", None), getattr(args, "profile", None))
 
 
+def local_server() -> tuple[str, str, str]:
+    """This machine's local server (started if need be): URL, login token, its source."""
+    from tui_app.client.local_server import LocalServerError, connect
+
+    try:
+        local = connect()
+        url, token = local.wait()
+    except LocalServerError as exc:
+        raise CliError(str(exc), EXIT_ERROR) from None
+    return url, token, local.credential
+
+
 def run_api(
     args: argparse.Namespace,
     work: Callable[[ApiClient, Connection], Awaitable[int]],
@@ -141,15 +153,9 @@ def run_api(
     conn = connection or connection_from(args)
     token: str | None
     if conn.server_url is None:
-        from tui_app.client.local_server import LocalServerError, connect
-
-        try:
-            local = connect()
-            url, token = local.wait()
-        except LocalServerError as exc:
-            raise CliError(str(exc), EXIT_ERROR) from None
+        url, token, credential = local_server()
         # AGENTKEYS_TOKEN, when set, is the login here too: say so (whoami, a rejection).
-        conn = dataclasses.replace(conn, token=token, credential_location=local.credential)
+        conn = dataclasses.replace(conn, token=token, credential_location=credential)
     else:
         url, token = conn.server_url, conn.token
         args._server_url = url
