@@ -15,7 +15,7 @@ import json
 import re
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tui_app.cli.exit_codes import EXIT_AUTH, EXIT_ERROR, EXIT_OK, EXIT_USAGE
@@ -393,7 +393,3 @@ def now_utc() -> datetime:
     from tui_app.domain.clock import system_clock
 
     return system_clock()
-
-
-def days_between(later: datetime, earlier: datetime) -> float:
-    return (later - earlier) / timedelta(days=1)

@@ -70,12 +70,6 @@ def remember_client(server_url: str, client_id: str) -> None:
     atomic_write(_clients_path(), json.dumps(clients, indent=2).encode(), mode=0o600)
 
 
-def forget_client(server_url: str) -> None:
-    clients = _read_clients()
-    if clients.pop(server_url, None) is not None:
-        atomic_write(_clients_path(), json.dumps(clients, indent=2).encode(), mode=0o600)
-
-
 # -- the session -------------------------------------------------------------------------
 
 

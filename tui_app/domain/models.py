@@ -91,10 +91,6 @@ class Policy:
     require_terms: bool
     key_env: str
 
-    @property
-    def allows_no_expiry(self) -> bool:
-        return self.max_lifetime_days == 0
-
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Policy:
         return cls(

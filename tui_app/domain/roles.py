@@ -12,10 +12,6 @@ class Role(StrEnum):
     SERVICE = "service"
 
     @property
-    def manages_keys(self) -> bool:
-        return self is not Role.SERVICE
-
-    @property
     def sees_admin_view(self) -> bool:
         return self in (Role.MANAGER, Role.ADMIN)
 

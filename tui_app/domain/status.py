@@ -12,10 +12,6 @@ class KeyStatus(StrEnum):
     EXPIRED = "expired"
     REVOKED = "revoked"
 
-    @property
-    def is_active(self) -> bool:
-        return self is KeyStatus.ACTIVE
-
 
 class StatusReason(StrEnum):
     REVOKED = "revoked"
