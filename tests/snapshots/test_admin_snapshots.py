@@ -17,8 +17,9 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "ui"))
 from test_admin_screen import settle
 from test_admin_support import AdminHost, Backend, make_backend
 
-from tui_app.ui.activity.key_panel import REST_SECONDS, KeyActivityPanel
+from tui_app.ui.activity.key_panel import KeyActivityPanel
 from tui_app.ui.admin.screen import PRESETS, AdminScreen
+from tui_app.ui.widgets.key_panel import REST_SECONDS
 
 WIDE = (120, 32)
 SMALL = (80, 24)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,12 +23,16 @@ from tui_app.domain.timefmt import absolute, relative
 from tui_app.domain.validation import scope_words
 from tui_app.ui.activity.key_panel import KeyActivityPanel
 from tui_app.ui.safe import safe_text
+from tui_app.ui.widgets.key_panel import KeyPanel
 from tui_app.ui.widgets.line_panel import LinePanel
 
 if TYPE_CHECKING:
     # Annotations only: the models (and their parsing) load with the client, after
     # the first frame.
+    from tui_app.client.api import ApiClient
     from tui_app.domain.models import AgentKey, AuditEvent, UserRef
+
+RECENT_EVENTS = 5
 
 _REASON_TEXT = {
     "owner_deactivated": "its owner was deactivated",
@@ -113,9 +117,7 @@ def key_fields(key: AgentKey, now: datetime) -> Table:
     return grid
 
 
-def event_lines(events: Sequence[AuditEvent] | None, now: datetime) -> Text:
-    if events is None:
-        return Text("loading recent events…", style="dim")
+def event_lines(events: Sequence[AuditEvent], now: datetime) -> Text:
     if not events:
         return Text("no events yet", style="dim")
     lines = Text()
@@ -129,6 +131,23 @@ def event_lines(events: Sequence[AuditEvent] | None, now: datetime) -> Text:
     return lines
 
 
+class KeyEventsPanel(KeyPanel[tuple["AuditEvent", ...]]):
+    """What people changed on the highlighted key, newest first (the audit log's
+    entries for it), following the cursor as the activity panel does."""
+
+    async def fetch(self, api: ApiClient, key_id: str) -> tuple[AuditEvent, ...]:
+        return (await api.audit(key_id=key_id, limit=RECENT_EVENTS)).items
+
+    def placeholder(self) -> RenderableType:
+        return Text("loading recent events…", style="dim")
+
+    def failure(self, why: str) -> RenderableType:
+        return Text(f"Recent changes not available: {why}", style="dim")
+
+    def draw(self, loaded: tuple[AuditEvent, ...]) -> RenderableType:
+        return event_lines(loaded, self.app.session.clock())
+
+
 class KeyDetails(VerticalScroll, can_focus=False):
     """The right-hand side of My keys: it follows the cursor, so its panels repaint only
 the lines that differ from the key shown before (line_panel.py)."""
@@ -138,21 +157,20 @@ the lines that differ from the key shown before (line_panel.py)."""
         yield Static(Text("Agent activity", style="bold underline"), id="key-activity-title")
         yield KeyActivityPanel(id="key-activity")
         yield Static(Text("Recent changes", style="bold underline"), id="key-events-title")
-        yield LinePanel(id="key-events")
+        yield KeyEventsPanel(id="key-events")
 
     def show(self, key: AgentKey | None, now: datetime,
-             events: Sequence[AuditEvent] | None = None,
              neighbours: Sequence[str] = ()) -> None:
         """Show `key`; `neighbours` are the keys the cursor may go to next."""
+        key_id = key.id if key else None
+        self.query_one("#key-activity", KeyActivityPanel).follow(key_id, neighbours)
+        self.query_one("#key-events", KeyEventsPanel).follow(key_id, neighbours)
         fields = self.query_one("#key-fields", LinePanel)
-        self.query_one("#key-activity", KeyActivityPanel).follow(
-            key.id if key else None, neighbours)
         if key is None:
             fields.show(Text("No key selected. Press n to create one.", style="dim"))
-            self.query_one("#key-events", LinePanel).show("")
             return
         fields.show(Group(key_fields(key, now)))
-        self.show_events(events, now)
 
-    def show_events(self, events: Sequence[AuditEvent] | None, now: datetime) -> None:
-        self.query_one("#key-events", LinePanel).show(event_lines(events, now))
+    def forget_events(self) -> None:
+        """The keys changed: their recent changes are asked for again."""
+        self.query_one("#key-events", KeyEventsPanel).forget()

@@ -7,7 +7,6 @@ edit, secret, confirm) are imported when first used, which keeps the first paint
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from textual import getters, on, work
@@ -19,7 +18,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 from textual.worker import Worker
 
-from tui_app.client.errors import ServerUnreachable
 from tui_app.domain.status import KeyStatus
 from tui_app.ui.connect.binding import CONNECT_BINDING_UNSHOWN
 from tui_app.ui.my_keys.key_details import KeyDetails
@@ -32,9 +30,8 @@ from tui_app.ui.widgets.title_bar import TitleBar
 if TYPE_CHECKING:
     # Annotations only: the models (and their parsing) load with the client, after
     # the first frame.
-    from tui_app.domain.models import AgentKey, AuditEvent, Me
+    from tui_app.domain.models import AgentKey, Me
 
-RECENT_EVENTS = 5
 
 
 class MyKeysScreen(Screen[None]):
@@ -78,7 +75,6 @@ class MyKeysScreen(Screen[None]):
         self.filter_text = ""
         self.loaded = False
         self._pane = "active-keys"
-        self._events: dict[str, tuple[AuditEvent, ...]] = {}
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -141,7 +137,7 @@ class MyKeysScreen(Screen[None]):
 
     def _show_loaded(self, keys: list[AgentKey], keep_id: str | None, *, first: bool) -> None:
         self.all_keys = list(keys)
-        self._events.clear()
+        self.details.forget_events()  # a change made them: ask again
         self.loaded = True
         self._render_lists(keep_id, details=not first)
         if first:
@@ -181,37 +177,10 @@ class MyKeysScreen(Screen[None]):
 
     def _show_details(self) -> None:
         key = self.selected_key
-        details = self.details
-        now = self.session.clock()
-        # The rows above and below load too, so a one-row move finds its key's events
-        # and activity ready and repaints once (the details panel's activity does the
-        # same).
+        # The rows above and below load too, so a one-row move finds its key's activity
+        # and events ready and repaints once.
         neighbours = self.current_list.neighbours if key is not None else []
-        details.show(key, now, self._events.get(key.id) if key else None, neighbours)
-        wanted = [key_id for key_id in ([key.id] if key else []) + neighbours
-                  if key_id not in self._events]
-        if wanted:
-            self.load_events(wanted)
-
-    @work(exclusive=True, group="key-events", exit_on_error=False)
-    async def load_events(self, key_ids: list[str]) -> None:
-        await asyncio.sleep(0.15)  # holding a cursor key down must not flood the server
-        api = self.session.api
-        if api is None:
-            return
-        for key_id in key_ids:
-            try:
-                page = await api.audit(key_id=key_id, limit=RECENT_EVENTS)
-            except ServerUnreachable as exc:
-                self.session.report(exc)
-                return
-            except Exception:  # the details stay useful without their events
-                self._events[key_id] = ()
-            else:
-                self._events[key_id] = page.items
-            key = self.selected_key
-            if key is not None and key.id == key_id:
-                self.details.show_events(self._events[key_id], self.session.clock())
+        self.details.show(key, self.session.clock(), neighbours)
 
     @on(KeyList.Highlighted)
     def _key_highlighted(self, event: KeyList.Highlighted) -> None:
