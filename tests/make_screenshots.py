@@ -104,7 +104,10 @@ async def revoke(pilot: Any) -> None:
 
 
 async def delete(pilot: Any) -> None:
-    await press(pilot, "tab", "delete")
+    # The highlighted key's details load first: the screen under a modal is drawn as it
+    # was when the modal opened.
+    await press(pilot, "tab")
+    await press(pilot, "delete")
 
 
 async def inactive(pilot: Any) -> None:
